@@ -1,0 +1,42 @@
+"""First start and upgrades: migrate the schema, then load whatever master data is missing.
+
+Idempotent: running it on a ready database changes nothing but the schema version when a new
+migration ships.
+"""
+from __future__ import annotations
+
+import argparse
+
+import duckdb
+
+from loaders import db, indicators, masterdata
+
+
+def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[str, object]:
+    """Bring a migrated database to a usable state: units, indicators, campaigns."""
+    from loaders import campaigns  # campaign files reference units and indicators
+
+    done: dict[str, object] = {}
+    if reload or not masterdata.is_loaded(con):
+        done["masterdata"] = masterdata.load(con)
+    if reload or con.execute("select count(*) from indicators").fetchone()[0] == 0:
+        done["indicators"] = indicators.load(con)
+    done["campaigns"] = campaigns.load_all(con)
+    return done
+
+
+def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
+    if name == "init":
+        p.add_argument("--reload", action="store_true", help="nạp lại dữ liệu gốc kể cả khi đã có")
+
+
+def run(args: argparse.Namespace) -> int:
+    con = db.connect(args.db)
+    if args.command == "migrate":
+        print(f"Phiên bản lược đồ: {db.schema_version(con)}")
+        return 0
+    done = ensure_ready(con, reload=getattr(args, "reload", False))
+    print(f"Cơ sở dữ liệu: {db.db_path(args.db)} (lược đồ phiên bản {db.schema_version(con)})")
+    for k, v in done.items():
+        print(f"  {k}: {v}")
+    return 0
