@@ -49,10 +49,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         "create table if not exists schema_migrations "
         "(version integer primary key, name varchar not null, applied_at timestamp not null)"
     )
-    current = schema_version(con)
+    # Apply by set membership, not "greater than the max": migrations written on parallel branches
+    # may land with numbers below one already applied.
+    done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
     applied = []
     for version, path in migration_files():
-        if version <= current:
+        if version in done:
             continue
         with transaction(con):
             con.execute(path.read_text(encoding="utf-8"))
