@@ -28,6 +28,8 @@ def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[s
 def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
     if name == "init":
         p.add_argument("--reload", action="store_true", help="nạp lại dữ liệu gốc kể cả khi đã có")
+        p.add_argument("--demo", action="store_true",
+                       help="nếu chưa có báo cáo nào, sinh và nạp dữ liệu minh họa (kế hoạch daklak-2025)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,4 +41,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"Cơ sở dữ liệu: {db.db_path(args.db)} (lược đồ phiên bản {db.schema_version(con)})")
     for k, v in done.items():
         print(f"  {k}: {v}")
+    if getattr(args, "demo", False):
+        from loaders import demo
+
+        if demo.ensure_demo(con, progress=demo.cli_progress()):
+            print("Đã sinh dữ liệu minh họa.")
+        else:
+            print("Cơ sở dữ liệu đã có báo cáo: không sinh dữ liệu minh họa.")
     return 0

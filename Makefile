@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine (Debian, Python 3.11):
+#   make run   — start the app on the built-in demo database
+#   make test  — run every test (installs Debian's chromium for the browser tests)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test bench browser clean-db
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m loaders init --demo
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# Debian's chromium for the end-to-end tests (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: $(VENV)/.installed browser
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_metrics.py
+
+clean-db:
+	rm -rf data/db

@@ -1,0 +1,105 @@
+"""The thin Streamlit layer every page shares: one cached connection, cached query results,
+and the sidebar filters (campaign, date). Loaders and queries import without Streamlit; only
+this module and the pages know about it.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+import queries
+from loaders import db
+
+KIND_LABELS = {
+    "xa": "Xã", "phuong": "Phường", "dac_khu": "Đặc khu", "thi_tran": "Thị trấn",
+    "huyen": "Huyện, thị xã, thành phố", "so_nganh": "Sở, ban, ngành",
+    "bao_chi": "Cơ quan báo chí", "doan_the": "Mặt trận, đoàn thể",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def connection():
+    """One read-write connection per server process; each query takes its own cursor."""
+    con = db.connect()
+    _ensure_data(con)
+    return con
+
+
+def _ensure_data(con) -> None:
+    """A fresh database gets master data and, when it has no report at all, the demo."""
+    from loaders import bootstrap
+
+    if con.execute("select count(*) from campaigns").fetchone()[0] == 0:
+        with st.spinner("Đang khởi tạo cơ sở dữ liệu (đơn vị hành chính, chỉ tiêu, kế hoạch)…"):
+            bootstrap.ensure_ready(con)
+    if con.execute("select count(*) from submissions").fetchone()[0] == 0:
+        from loaders import demo
+
+        bar = st.progress(0.0, text="Đang sinh dữ liệu minh họa…")
+
+        def progress(i: int, n: int, label: str) -> None:
+            bar.progress(min(i / max(n, 1), 1.0), text=f"Đang sinh dữ liệu minh họa: {i}/{n} tệp")
+
+        demo.ensure_demo(con, progress=progress)
+        bar.empty()
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def q(name: str, **params) -> pd.DataFrame:
+    """A named metric, cached by its parameters (cleared whenever data is written)."""
+    return queries.run(name, con=connection(), **params)
+
+
+def data_changed() -> None:
+    """Call after any write so every page recomputes from the store."""
+    q.clear()
+
+
+def campaign_sidebar() -> dict:
+    """The campaign picker and reference date shared by every page; returns the campaign row."""
+    campaigns = q("campaign_list")
+    if campaigns.empty:
+        st.error("Chưa có kế hoạch nào trong cơ sở dữ liệu. Chạy `python -m loaders init`.")
+        st.stop()
+    codes = campaigns["campaign_code"].tolist()
+    labels = {r.campaign_code: f"{r.province_name} — {r.campaign_code}" for r in campaigns.itertuples()}
+    if st.session_state.get("campaign") not in codes:
+        st.session_state["campaign"] = "daklak-2025" if "daklak-2025" in codes else codes[0]
+    code = st.sidebar.selectbox("Kế hoạch", codes, format_func=labels.get, key="campaign")
+    row = campaigns.set_index("campaign_code").loc[code].to_dict()
+    row["campaign_code"] = code
+    default_day = _default_as_of(row)
+    key = f"as_of:{code}"
+    if key not in st.session_state:
+        st.session_state[key] = default_day
+    row["as_of"] = st.sidebar.date_input(
+        "Tính đến ngày", key=key, min_value=row["start_date"], max_value=row["end_date"],
+        format="DD/MM/YYYY",
+        help="Các chỉ số được tính đến hết ngày này. Bản minh họa dùng một ngày cố định trong kế hoạch.",
+    )
+    return row
+
+
+def _default_as_of(row: dict) -> date:
+    today = date.today()
+    if row.get("demo_today") is not None and not pd.isna(row["demo_today"]):
+        return row["demo_today"]
+    return min(max(today, row["start_date"]), row["end_date"])
+
+
+def vn_date(d) -> str:
+    return "" if d is None or pd.isna(d) else pd.Timestamp(d).strftime("%d/%m/%Y")
+
+
+def vn_number(x, decimals: int = 0) -> str:
+    """1234.5 → "1.234,5" (Vietnamese separators)."""
+    if x is None or pd.isna(x):
+        return "—"
+    s = f"{x:,.{decimals}f}"
+    return s.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def vn_percent(x, decimals: int = 0) -> str:
+    return "—" if x is None or pd.isna(x) else vn_number(100 * x, decimals) + "%"
