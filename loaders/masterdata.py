@@ -62,12 +62,14 @@ def build_frames() -> dict[str, pd.DataFrame]:
     for r in vau_new.to_dict("records"):
         by_name.setdefault((r["provinceCode"], r["fk"]), []).append(r)
     rows, aliases = [], []
+    by_code = {r["wardCode"]: r for r in vau_new.to_dict("records")}
     for w in Ward.iter_all():
         name = clean(w.name)
         pcode = _code(w.province_code, 2)
         code = _code(w.code, 5)
         kind = KIND_FROM_TYPE[w.division_type.value]
-        attrs = _pick(by_name.get((pcode, fold_key(name)), []), code)
+        # by province and name first (the packages disagree on some codes), else by code alone
+        attrs = _pick(by_name.get((pcode, fold_key(name)), []), code) or by_code.get(code)
         short = name.split(" ", 1)[1] if kind != "dac_khu" else name.replace("Đặc khu ", "")
         rows.append(("2025", code, name, short, kind, pcode, None,
                      None if attrs is None else float(attrs["wardLat"]),
