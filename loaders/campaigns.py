@@ -171,16 +171,22 @@ class _Checker:
     def integer(self, value, field: str, lo: int | None = None, hi: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(field, f"'{value}' không phải số nguyên")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            self.fail(field, f"{value} nằm ngoài khoảng cho phép [{lo}, {hi}]")
+        self._range(value, field, lo, hi)
         return value
 
     def number(self, value, field: str, lo: float | None = None, hi: float | None = None) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(field, f"'{value}' không phải số")
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            self.fail(field, f"{value} nằm ngoài khoảng cho phép [{lo}, {hi}]")
+        self._range(value, field, lo, hi)
         return value
+
+    def _range(self, value, field: str, lo, hi) -> None:
+        if lo is not None and hi is not None and not lo <= value <= hi:
+            self.fail(field, f"{value} nằm ngoài khoảng cho phép [{lo}, {hi}]")
+        if lo is not None and value < lo:
+            self.fail(field, f"{value} phải lớn hơn hoặc bằng {lo}")
+        if hi is not None and value > hi:
+            self.fail(field, f"{value} phải nhỏ hơn hoặc bằng {hi}")
 
     def boolean(self, value, field: str, default: bool = False) -> bool:
         if value is None:
