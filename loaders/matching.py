@@ -1,0 +1,586 @@
+"""Who sent the report, and which indicator each row is: matching written names to codes.
+
+Units. A report names its unit in the template metadata (unit_code), else in its title block ("UBND
+XÃ EA KAO", "ỦY BAN NHÂN DÂN PHƯỜNG TÂN LẬP", "Đơn vị: Xã Ea Kao"), else in its file name ("BC tuan 37
+- Xa Ea Kao.xlsx"). Names are matched on `fold_key` against unit_aliases of the campaign's era,
+restricted to the campaign's own reporting units (campaign_units). For a 2025 campaign, a pre-2025 name
+("Xã Hòa Thắng, TP Buôn Ma Thuột") is looked up among the old communes that became part of the
+campaign's units and mapped through unit_history, with a notice naming both; an old commune divided
+between several new ones maps to the official default, with a warning. A name shared by several units
+(the same commune name in two districts) is never guessed: the district or the unit code is asked for.
+
+Indicators. The "Mã chỉ tiêu" code column wins when present; else the row's wording is matched on its
+folded form against the catalog's names and aliases, then fuzzily (rapidfuzz) with a threshold and a
+margin over the runner-up, so "Facebook" and "Zalo" rows never swap.
+
+Both indexes are built once per campaign (`CampaignIndex.load`) and answer from memory.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import duckdb
+from rapidfuzz import fuzz, process
+
+from loaders.text import clean, fold, fold_key
+
+# --------------------------------------------------------------------------- units
+
+KIND_WORDS = {  # folded spelling → folded canonical kind word
+    "xa": "xa", "x": "xa", "phuong": "phuong", "p": "phuong", "thi tran": "thi tran", "tt": "thi tran",
+    "dac khu": "dac khu",
+}
+KIND_OF_WORD = {"xa": "xa", "phuong": "phuong", "thi tran": "thi_tran", "dac khu": "dac_khu"}
+DISTRICT_WORDS = ("thanh pho", "thi xa", "huyen", "quan", "tp", "tx", "h")
+_PREFIX = re.compile(
+    r"^(?:(?:ubnd|uy ban nhan dan|u ban nhan dan|dang uy|dang bo|ban chi dao|bcd|ban tuyen giao|"
+    r"don vi bao cao|ten don vi|don vi|co quan|noi gui|kinh gui)\b[\s:.\-]*)+")
+_KIND_AT = re.compile(r"(?:^|[\s,(:\-])((?:xa|phuong|thi tran|dac khu)\b|(?:p|x|tt)\.)\s*")
+_DISTRICT_AT = re.compile(r"[\s,(\-–]+(?:thanh pho|thi xa|huyen|quan|tp|tx|h)(?:\.|\s)\s*(.+?)\)?\s*$")
+_NOT_A_NAME = {"hoi", "an", "tien", "thuc", "cham", "phap", "huong"}   # xã hội, phương án, phương tiện …
+
+
+def accent_key(text: object) -> str:
+    """Lower-case letters and digits with their diacritics kept ("Văn Lăng" ≠ "Văn Lang")."""
+    s = unicodedata.normalize("NFC", clean(text).lower()).replace("ð", "đ")
+    return "".join(ch for ch in s if ch.isalnum())
+
+
+@dataclass
+class UnitMatch:
+    """The outcome of matching one written name. code is None when nothing or several matched."""
+    code: str | None
+    written: str                                   # the text as written (cleaned)
+    candidates: list[str] = field(default_factory=list)   # display names when ambiguous
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (level, Vietnamese text)
+    legacy: bool = False                           # matched through an old (pre-2025) name
+    territorial: bool = True
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.code is None and len(self.candidates) > 1
+
+
+@dataclass
+class _Unit:
+    code: str
+    name: str
+    kind: str
+    district_code: str | None
+    territorial: bool = True
+
+
+class UnitIndex:
+    """The reporting units of one campaign, and the old names that lead to them."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, campaign: dict):
+        self.era = campaign["era"]
+        rows = con.execute(
+            "select unit_code, name, kind, district_code, territorial from campaign_units "
+            "where campaign_code = ?", [campaign["code"]]).fetchall()
+        self.units = {r[0]: _Unit(*r) for r in rows}
+        self.district_names = {}
+        for code, name in con.execute("select code, name from districts").fetchall():
+            self.district_names[code] = clean(name)
+        codes = [c for c, u in self.units.items() if u.territorial]
+        self.by_key: dict[str, set[str]] = {}
+        self.by_accent: dict[str, set[str]] = {}
+        if codes:
+            con.register("_codes", _frame(codes))
+            for code, alias in con.execute(
+                    "select unit_code, alias from unit_aliases where era = ? and unit_code in "
+                    "(select code from _codes)", [self.era]).fetchall():
+                self.by_key.setdefault(alias, set()).add(code)
+            con.unregister("_codes")
+        for code, u in self.units.items():
+            if u.territorial:
+                short = u.name.split(" ", 1)[1] if " " in u.name else u.name
+                if u.kind == "thi_tran":
+                    short = u.name.split(" ", 2)[-1]
+                if u.kind == "dac_khu":
+                    short = u.name.replace("Đặc khu ", "")
+                for k in (fold_key(u.name), fold_key(short)):
+                    self.by_key.setdefault(k, set()).add(code)
+                for k in (accent_key(u.name), accent_key(short)):
+                    self.by_accent.setdefault(k, set()).add(code)
+        # org units (departments, press, districts of a legacy campaign): folded full name
+        self.org_by_key: dict[str, set[str]] = {}
+        for code, u in self.units.items():
+            if not u.territorial:
+                for k in _org_keys(u.name):
+                    self.org_by_key.setdefault(k, set()).add(code)
+        # old communes that became part of this campaign's units (2025 campaigns only)
+        self.legacy: dict[str, _Unit] = {}
+        self.history: dict[str, list[tuple[str, bool]]] = {}
+        self.legacy_by_key: dict[str, set[str]] = {}
+        self.legacy_by_accent: dict[str, set[str]] = {}
+        if self.era == "2025" and codes:
+            con.register("_codes", _frame(codes))
+            hist = con.execute(
+                "select h.old_code, h.new_code, h.is_default, o.name, o.kind, o.district_code "
+                "from unit_history h join units o on o.era = 'legacy' and o.code = h.old_code "
+                "where h.new_code in (select code from _codes)").fetchall()
+            for old, new, default, name, kind, district in hist:
+                self.legacy[old] = _Unit(old, clean(name), kind, district)
+                self.history.setdefault(old, []).append((new, bool(default)))
+            con.register("_old", _frame(list(self.legacy)))
+            for code, alias in con.execute(
+                    "select unit_code, alias from unit_aliases where era = 'legacy' and unit_code in "
+                    "(select code from _old)").fetchall():
+                self.legacy_by_key.setdefault(alias, set()).add(code)
+            con.unregister("_old")
+            con.unregister("_codes")
+            for code, u in self.legacy.items():
+                short = u.name.split(" ", 1)[1] if " " in u.name else u.name
+                if u.kind == "thi_tran":
+                    short = u.name.split(" ", 2)[-1]
+                for k in (fold_key(u.name), fold_key(short)):
+                    self.legacy_by_key.setdefault(k, set()).add(code)
+                for k in (accent_key(u.name), accent_key(short)):
+                    self.legacy_by_accent.setdefault(k, set()).add(code)
+        self.district_keys: dict[str, set[str]] = {}
+        for code, name in self.district_names.items():
+            for k in _district_keys(name):
+                self.district_keys.setdefault(k, set()).add(code)
+
+    # ---- display
+
+    def display(self, code: str) -> str:
+        u = self.units.get(code)
+        return f"{u.name} (mã {code})" if u else code
+
+    def _legacy_display(self, code: str) -> str:
+        u = self.legacy[code]
+        d = self.district_names.get(u.district_code or "")
+        return f"{u.name}, {d}" if d else u.name
+
+    def _current_display(self, code: str) -> str:
+        u = self.units[code]
+        d = self.district_names.get(u.district_code or "") if self.era == "legacy" else None
+        return f"{u.name}, {d} (mã {code})" if d else f"{u.name} (mã {code})"
+
+    # ---- matching
+
+    def by_code(self, code: str) -> str | None:
+        code = clean(code)
+        if code in self.units:
+            return code
+        if code.isdigit() and code.zfill(5) in self.units:
+            return code.zfill(5)
+        return None
+
+    def district_hint(self, text: object) -> set[str]:
+        """Districts a title line names on its own ("UBND TP BUÔN MA THUỘT", "Huyện Krông Búk")."""
+        f = re.sub(r"\s+", " ", fold(text)).strip(" .:")
+        stripped = _PREFIX.sub("", f).strip(" .:-")
+        if not re.match(r"(thanh pho|thi xa|huyen|quan|tp|tx)\b", stripped):
+            return set()
+        return self._districts(stripped)
+
+    def match_text(self, text: object, strong_only: bool = False,
+                   district_hint: set[str] | None = None) -> UnitMatch | None:
+        """Find a unit named in one piece of text (a title cell, a file name). None: no unit named.
+
+        strong_only: only text that reads as a unit heading ("UBND XÃ …", "Xã …", "Đơn vị: …"), not
+        a unit mentioned inside a sentence ("Báo cáo của xã Ea Kao tuần 37").
+        """
+        written = clean(text)
+        if not written:
+            return None
+        lines = [written]
+        if "\n" in str(text):
+            lines += [clean(x) for x in str(text).splitlines() if clean(x)]
+        best: UnitMatch | None = None
+        for line in lines:
+            m = self._match_line(line, strong_only, district_hint)
+            if m is not None and m.code is not None:
+                return m
+            if m is not None and best is None:
+                best = m
+        return best
+
+    def match_exact(self, text: object) -> UnitMatch | None:
+        """A piece of text that is exactly a unit's name or short name ("EaKao" in a file name)."""
+        k = fold_key(text)
+        if len(k) < 3:
+            return None
+        for where, index in (("current", self.by_key), ("legacy", self.legacy_by_key)):
+            codes = set(index.get(k, ()))
+            if codes:
+                return self._result(clean(text), self._narrow(codes, where, accent_key(text), None), where, None)
+        codes = self.org_by_key.get(k)
+        if codes and len(codes) == 1:
+            return UnitMatch(next(iter(codes)), clean(text), territorial=False)
+        return None
+
+    def _match_line(self, line: str, strong_only: bool, hint: set[str] | None) -> UnitMatch | None:
+        f = re.sub(r"\s+", " ", fold(line).replace("–", "-")).strip(" .:")
+        stripped = _PREFIX.sub("", f).strip(" .:-")
+        had_prefix = stripped != f
+        # org units: the whole (prefix-stripped) line is the name
+        for cand in (f, stripped):
+            for k in _org_keys(cand):
+                codes = self.org_by_key.get(k)
+                if codes and len(codes) == 1:
+                    return UnitMatch(next(iter(codes)), line, territorial=False)
+        # territorial: "<kind word> <name>[, <district>]" at the start, or after a kind word inside
+        for m in _KIND_AT.finditer(stripped):
+            pos = m.start(1)
+            if strong_only and pos != 0:
+                break
+            before = stripped[:pos].split()
+            word = m.group(1).rstrip(".")
+            rest = stripped[m.end():].strip()
+            after = rest.split()[:1]
+            if before and before[-1] in ("dia", "thi", "cap", "cac") or after and after[0] in _NOT_A_NAME:
+                continue
+            kind = KIND_WORDS[word]
+            district = None
+            d = _DISTRICT_AT.search(" " + rest)
+            if d and d.start() > 0:
+                district = d.group(1).strip(" .)")
+                rest = (" " + rest)[:d.start()].strip(" ,-(")
+            parts = re.split(r"[,;:(]| - ", rest)
+            name_part = parts[0].strip()
+            if district is None and len(parts) > 1 and parts[1].strip(" )"):
+                district = parts[1].strip(" )")       # "Xã Hòa Thắng - Buôn Ma Thuột": a hint only
+            found = self._lookup(line, kind, name_part, district, hint)
+            if found is not None:
+                return found
+        if had_prefix and stripped and not strong_only:
+            return self._lookup(line, None, stripped, None, hint)
+        return None
+
+    def _lookup(self, written: str, kind: str | None, name: str, district: str | None,
+                hint: set[str] | None = None) -> UnitMatch | None:
+        words = name.split()
+        if not words:
+            return None
+        district_codes = (self._districts(district) if district else None) or hint or None
+        # the whole name, or a shorter span when what follows is clearly not part of a name
+        # ("xã Ea Kao tuần 37" → "Ea Kao"; "Xã Hòa Bình Xanh" is never read as "Xã Hòa Bình")
+        for n in range(min(len(words), 6), 0, -1):
+            if n < len(words) and not _ends_name(words[n]):
+                continue
+            span = " ".join(words[:n])
+            full = fold_key(f"{kind} {span}") if kind else None
+            short = fold_key(span)
+            acc_full, acc_short = accent_key(f"{kind} {span}"), accent_key(span)
+            steps = []
+            if district_codes and self.legacy:
+                steps.append(("legacy", full, acc_full))
+            steps += [("current", full, acc_full), ("legacy", full, acc_full),
+                      ("current", short, acc_short), ("legacy", short, acc_short)]
+            for where, key, acc in steps:
+                if not key:
+                    continue
+                index = self.by_key if where == "current" else self.legacy_by_key
+                codes = set(index.get(key, ()))
+                if not codes:
+                    continue
+                codes = self._narrow(codes, where, acc, district_codes)
+                result = self._result(written, codes, where, district)
+                if result is not None:
+                    return result
+        return None
+
+    def _districts(self, district: str) -> set[str]:
+        out = set()
+        for k in _district_keys(district):
+            out |= self.district_keys.get(k, set())
+        return out
+
+    def _narrow(self, codes: set[str], where: str, acc: str | None, district_codes: set[str] | None) -> set[str]:
+        units = self.units if where == "current" else self.legacy
+        if len(codes) > 1 and acc:
+            index = self.by_accent if where == "current" else self.legacy_by_accent
+            same = codes & index.get(acc, set())
+            if same:
+                codes = same
+        if district_codes:
+            same = {c for c in codes if units[c].district_code in district_codes}
+            if same:
+                codes = same
+        return codes
+
+    def _result(self, written: str, codes: set[str], where: str, district: str | None) -> UnitMatch | None:
+        if where == "current":
+            if len(codes) == 1:
+                return UnitMatch(next(iter(codes)), written)
+            return UnitMatch(None, written, candidates=sorted(self._current_display(c) for c in codes))
+        # old names: each old commune leads to its default new unit
+        targets = {}
+        for old in codes:
+            news = self.history.get(old, [])
+            default = [n for n, d in news if d] or [n for n, _ in news]
+            if default:
+                targets.setdefault(default[0], []).append(old)
+        if not targets:
+            return None
+        if len(targets) > 1:
+            return UnitMatch(None, written, candidates=sorted(
+                f"{self._legacy_display(o)} → {self._current_display(n)}"
+                for n, olds in targets.items() for o in olds))
+        new, olds = next(iter(targets.items()))
+        old = olds[0]
+        notices = [("info", f"Tên đơn vị “{written}” là tên trước ngày 01/7/2025 ({self._legacy_display(old)}); "
+                            f"số liệu được ghi cho đơn vị mới {self._current_display(new)}. Lần sau hãy dùng "
+                            f"tên mới hoặc tệp mẫu của đơn vị.")]
+        others = [n for n, _ in self.history.get(old, []) if n != new]
+        if others:
+            notices.append(("warning", f"Đơn vị cũ {self._legacy_display(old)} đã được chia cho nhiều đơn vị mới "
+                                       f"({', '.join(self._current_display(n) for n in [new] + others)}); số liệu "
+                                       f"được ghi cho {self._current_display(new)} theo phương án sắp xếp chính "
+                                       f"thức. Nếu không đúng, hãy nộp lại bằng tệp mẫu của đơn vị mới."))
+        return UnitMatch(new, written, notices=notices, legacy=True)
+
+
+_NAME_ENDS = {"tuan", "thang", "nam", "bao", "bc", "ngay", "tu", "den", "dot", "ky", "t", "w", "week",
+              "ve", "cong", "tuyen", "ket", "qua", "dai", "hoi", "so", "lan", "quy", "nhat", "danh"}
+
+
+def _ends_name(word: str) -> bool:
+    """A word that cannot continue a unit name ("tuần", "báo", "37", "08.09")."""
+    w = word.strip(".,:;-()")
+    return not w or w in _NAME_ENDS or any(ch.isdigit() for ch in w)
+
+
+def _frame(codes: list[str]):
+    import pandas as pd
+    return pd.DataFrame({"code": list(codes)}, dtype="object")
+
+
+def _org_keys(text: str) -> set[str]:
+    """Keys of an org unit's name: as written, and without the province ("… tỉnh Đắk Lắk")."""
+    f = fold(text)
+    keys = {fold_key(f)}
+    bare = re.sub(r"\b(tinh|tp|thanh pho)\b.*$", "", f).strip(" ,-")
+    if bare and bare != f:
+        keys.add(fold_key(bare))
+    return {k for k in keys if len(k) >= 4}
+
+
+def _district_keys(text: str) -> set[str]:
+    """"Thành phố Buôn Ma Thuột", "TP Buôn Ma Thuột", "TP. BMT", "Buôn Ma Thuột" → the same keys."""
+    f = fold(text).replace(".", " ")
+    f = re.sub(r"\s+", " ", f).strip()
+    bare = re.sub(r"^(thanh pho|thi xa|huyen|quan|tp|tx|h)\s+", "", f).strip()
+    keys = {fold_key(bare)}
+    words = bare.split()
+    if len(words) > 1:
+        keys.add("".join(w[0] for w in words))  # initials: "bmt"
+    return {k for k in keys if k}
+
+
+def file_name_candidates(file_name: str) -> list[str]:
+    """Pieces of a file name that may name a unit: "BC tuan 37 - Xa Ea Kao.xlsx" → ["xa ea kao", …]."""
+    base = re.sub(r"\.(xlsx|xlsm|xls|ods|xlsb)$", "", file_name.rsplit("/", 1)[-1], flags=re.I)
+    base = base.replace("_", " ")
+    pieces = [p.strip() for p in re.split(r"\s+-\s+|[-,()\[\]]", base) if p.strip()]
+    return [base] + pieces
+
+
+# --------------------------------------------------------------------------- indicators
+
+_NUMBERING = re.compile(
+    r"^\s*(?:(?:[ivxlc]+|\d+(?:\.\d+)*|[a-zđ])\s*[.)/:]|[-+*•–·o]|\(\s*\d+\s*\))\s*", re.I)
+_ABBREV = {"fb": "facebook", "ttdt": "thong tin dien tu", "yt": "youtube", "tiktok": "tiktok",
+           "tik tok": "tiktok", "zalo oa": "zalo", "ttcs": "thong tin co so", "tt": "truyen thanh"}
+_FILLER = re.compile(r"^(?:tong\s+)?(?:so\s+luong|so\s+luot|so)\s+")
+
+
+def norm_words(text: object) -> str:
+    """Folded, punctuation turned into spaces: "Tin, bài (TT cơ sở)" → "tin bai tt co so"."""
+    f = fold(text)
+    f = re.sub(r"[^0-9a-z]+", " ", f)
+    return re.sub(r"\s+", " ", f).strip()
+
+
+def strip_numbering(text: str) -> str:
+    prev = None
+    s = clean(text)
+    while s != prev:
+        prev = s
+        s = _NUMBERING.sub("", s, count=1).strip()
+    return s
+
+
+@dataclass
+class IndicatorMatch:
+    code: str
+    how: str            # code | exact | fuzzy
+    score: float = 100.0
+    alias: str = ""
+
+
+class IndicatorIndex:
+    """The indicator catalog, for matching a row's code cell or wording."""
+
+    FUZZY_THRESHOLD = 86
+    FUZZY_MARGIN = 6
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        rows = con.execute("select code, name, uom, is_flag, is_posting, group_code from indicators "
+                           "order by sort").fetchall()
+        self.info = {r[0]: {"name": r[1], "uom": r[2], "is_flag": r[3], "is_posting": r[4], "group": r[5]}
+                     for r in rows}
+        self.codes = {fold(c): c for c in self.info}
+        self.exact: dict[str, set[str]] = {}
+        for code, alias in con.execute("select indicator_code, alias from indicator_aliases").fetchall():
+            if alias == fold(code):
+                continue
+            self._add(norm_words(alias), code)
+        for code, i in self.info.items():
+            self._add(norm_words(i["name"]), code)
+            bare = re.sub(r"\s*\(.*?\)\s*", " ", i["name"])
+            self._add(norm_words(bare), code)
+        self.groups = {}
+        for code, name in con.execute("select code, name from indicator_groups").fetchall():
+            self.groups[norm_words(name)] = code
+            self.groups[norm_words(code)] = code
+        self.choices = sorted(self.exact)
+        self.choice_codes = [self.exact[c] for c in self.choices]
+        # words that appear in the wording of one indicator only ("tương tác", "fanpage", "cờ"),
+        # folded and with diacritics kept (folding merges "cờ" with "cơ sở")
+        self.unique_words: dict[str, str] = {}
+        seen: dict[str, set[str]] = {}
+        texts = [(code, a) for code, a in con.execute("select indicator_code, alias from indicator_aliases")
+                 .fetchall() if a != fold(code)]
+        texts += [(code, i["name"]) for code, i in self.info.items()]
+        for code, t in texts:
+            for w in _words(t):
+                seen.setdefault(w, set()).add(code)
+        for w, codes in seen.items():
+            if len(codes) == 1 and len(w) >= 2:
+                self.unique_words[w] = next(iter(codes))
+
+    def _add(self, key: str, code: str) -> None:
+        if key:
+            self.exact.setdefault(key, set()).add(code)
+            k2 = _FILLER.sub("", key)
+            if k2 and k2 != key:
+                self.exact.setdefault(k2, set()).add(code)
+
+    def by_code(self, text: object) -> str | None:
+        f = fold(text).strip()
+        return self.codes.get(f)
+
+    def variants(self, text: str) -> list[str]:
+        base = strip_numbering(text)
+        out = []
+        for t in (base, re.sub(r"\s*\(.*?\)\s*", " ", base), re.sub(r"[()]", " ", base)):
+            k = norm_words(t)
+            if k and k not in out:
+                out.append(k)
+            k2 = _FILLER.sub("", k)
+            if k2 and k2 not in out:
+                out.append(k2)
+        expanded = []
+        for k in out:
+            e = " ".join(_ABBREV.get(w, w) for w in k.split())
+            if e not in out and e not in expanded:
+                expanded.append(e)
+        return out + expanded
+
+    def match(self, text: object, code_cell: object = None) -> IndicatorMatch | None:
+        if code_cell not in (None, ""):
+            c = self.by_code(code_cell)
+            if c:
+                return IndicatorMatch(c, "code")
+        if not clean(text):
+            return None
+        vs = self.variants(clean(text))
+        for v in vs:
+            codes = self.exact.get(v)
+            if codes and len(codes) == 1:
+                return IndicatorMatch(next(iter(codes)), "exact", 100.0, v)
+        c = self.by_code(text)
+        if c:
+            return IndicatorMatch(c, "code")
+        return self._fuzzy(vs) or self._keywords(clean(text))
+
+    def _keywords(self, text: str) -> IndicatorMatch | None:
+        """At least two words that only one indicator's wordings use ("treo cờ tổ quốc", "lượt chia sẻ"),
+        and no word pointing to another indicator."""
+        votes: dict[str, set[str]] = {}
+        words = _words(strip_numbering(text))
+        if len(words) > 24:
+            return None
+        for w in words:
+            code = self.unique_words.get(w)
+            if code:
+                votes.setdefault(code, set()).add(fold(w))
+        if len(votes) != 1:
+            return None
+        code, hits = next(iter(votes.items()))
+        if len(hits) >= 2:
+            return IndicatorMatch(code, "keyword", 0.0, " ".join(sorted(hits)))
+        return None
+
+    def _fuzzy(self, variants: list[str]) -> IndicatorMatch | None:
+        best: dict[str, tuple[float, str]] = {}
+        for v in variants:
+            if len(v) < 4:
+                continue
+            for alias, score, i in process.extract(v, self.choices, scorer=_score, limit=8):
+                for code in self.choice_codes[i]:
+                    if score > best.get(code, (0, ""))[0]:
+                        best[code] = (score, alias)
+        if not best:
+            return None
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        code, (score, alias) = ranked[0]
+        runner = ranked[1][1][0] if len(ranked) > 1 else 0
+        if score >= self.FUZZY_THRESHOLD and score - runner >= self.FUZZY_MARGIN:
+            return IndicatorMatch(code, "fuzzy", round(score, 1), alias)
+        return None
+
+    def is_group(self, text: object) -> bool:
+        """A section heading naming a channel group ("II. Hệ thống thông tin cơ sở")."""
+        k = norm_words(strip_numbering(clean(text)))
+        if k in self.groups:
+            return True
+        return any(fuzz.ratio(k, g) >= 90 for g in self.groups)
+
+
+def _words(text: str) -> set[str]:
+    """Words of a wording, folded and as written (lower case, NFC): {"co", "cờ", "loai", "loại"}."""
+    raw = re.sub(r"[^\w]+", " ", unicodedata.normalize("NFC", clean(text).lower())).split()
+    return {w for w in raw if not w.isdigit()} | {fold(w) for w in raw if not w.isdigit()}
+
+
+def _score(a: str, b: str, **kwargs) -> float:
+    """Reworded names: word order and a few extra words are fine, a different platform is not."""
+    sort = fuzz.token_sort_ratio(a, b)
+    tset = fuzz.token_set_ratio(a, b)
+    # token_set is 100 whenever one side's words are a subset of the other's; trust it only in part
+    return max(sort, 0.5 * sort + 0.5 * tset, fuzz.ratio(a, b))
+
+
+# --------------------------------------------------------------------------- campaign
+
+@dataclass
+class CampaignIndex:
+    """Everything ingestion needs to know about a campaign, loaded once."""
+    campaign: dict
+    units: UnitIndex
+    indicators: IndicatorIndex
+    params: dict
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, campaign_code: str) -> "CampaignIndex":
+        cols = [d[0] for d in con.execute("select * from campaigns limit 0").description]
+        row = con.execute("select * from campaigns where code = ?", [campaign_code]).fetchone()
+        if row is None:
+            raise KeyError(campaign_code)
+        campaign = dict(zip(cols, row))
+        params = campaign.get("params") or {}
+        if isinstance(params, str):
+            params = json.loads(params)
+        phases = con.execute("select number, name, start_date, end_date from phases where campaign_code = ? "
+                             "order by number", [campaign_code]).fetchall()
+        campaign["phases"] = phases
+        return cls(campaign, UnitIndex(con, campaign), IndicatorIndex(con), params)
