@@ -31,6 +31,7 @@ import math
 import re
 import tempfile
 import time
+import warnings
 import zipfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -456,23 +457,28 @@ def read_boundary_file(data: bytes, file_name: str):
         if kind == "zip":
             path = _extract_zip(data, file_name, folder)
         else:
-            path = folder / ("boundaries.gpkg" if kind == "gpkg" else "boundaries.geojson")
+            stem = re.sub(r"[^\w.-]", "_", Path(file_name).stem) or "ranh_gioi"
+            path = folder / (stem + (".gpkg" if kind == "gpkg" else ".geojson"))
             path.write_bytes(data)
         if path.suffix.lower() == ".shp" and not path.with_suffix(".dbf").exists() \
                 and not path.with_suffix(".DBF").exists():
             raise BoundaryFileError(f"Shapefile trong '{file_name}' thiếu tệp thuộc tính .dbf.")
+        fmt = {".gpkg": "GeoPackage", ".shp": "Shapefile"}.get(path.suffix.lower(), "GeoJSON")
         try:
-            if path.suffix.lower() == ".gpkg":
-                layers = pyogrio.list_layers(path)
-                polygonal = [str(n) for n, t in layers if t and "polygon" in str(t).lower()]
-                layer = polygonal[0] if polygonal else (str(layers[0][0]) if len(layers) else None)
-                gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
-            else:
-                gdf = gpd.read_file(path, engine="pyogrio")
-        except BoundaryFileError:
-            raise
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # GDAL's notes on odd but readable files
+                if path.suffix.lower() == ".gpkg":
+                    layers = pyogrio.list_layers(path)
+                    polygonal = [str(n) for n, t in layers if t and "polygon" in str(t).lower()]
+                    layer = polygonal[0] if polygonal else (str(layers[0][0]) if len(layers) else None)
+                    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+                else:
+                    gdf = gpd.read_file(path, engine="pyogrio")
         except Exception as e:  # pyogrio/GDAL: DataSourceError, FieldError, …
-            raise BoundaryFileError(f"Không đọc được tệp ranh giới '{file_name}': {clean(e)}") from e
+            detail = clean(e).replace(str(path), path.name).replace(str(folder) + "/", "")
+            raise BoundaryFileError(
+                f"Không đọc được tệp ranh giới '{file_name}': tệp hỏng hoặc không phải {fmt} hợp lệ "
+                f"(chi tiết kỹ thuật: {detail[:300]}).") from e
 
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty] if len(gdf) else gdf
     if gdf.empty:
@@ -497,7 +503,7 @@ def read_boundary_file(data: bytes, file_name: str):
 
 
 CODE_COLUMNS = ("ma_xa", "maxa", "ma_px", "ma_dvhc", "madvhc", "ma", "code", "ward_code", "wardcode",
-                "commune_code", "communecode", "ma_phuong_xa", "id_xa", "gid")
+                "commune_code", "communecode", "ma_phuong_xa", "id_xa")
 NAME_COLUMNS = ("ten_xa", "tenxa", "ten_dvhc", "tendvhc", "ten", "name", "ward", "ward_name", "wardname",
                 "ten_phuong_xa", "commune", "commune_name", "name_3", "name_vi", "varname_3")
 KIND_WORDS = ("xa", "phuong", "thitran", "dackhu", "tt", "p", "x")
@@ -533,87 +539,110 @@ def _name_keys(v) -> list[str]:
     return [x for x in keys if x]
 
 
+def _is_missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
 def _pick_column(gdf, preferred: tuple[str, ...], score) -> str | None:
-    """The column with the most matches; a preferred column name wins a tie."""
-    best, best_score = None, 0
+    """The column whose values match units most often.
+
+    A column named like a code/name column (preferred) qualifies with any match; another column only
+    when at least half its filled values match (an OBJECTID 1…n must not pass for Hà Nội's codes
+    00001…). A preferred name wins a tie.
+    """
+    wanted = {p.replace("_", "") for p in preferred}
+    best, best_score = None, 0.0
     for col in gdf.columns:
         if col == gdf.geometry.name:
             continue
-        s = score(gdf[col])
-        bonus = 0.5 if fold_key(col).replace("_", "") in {p.replace("_", "") for p in preferred} else 0
-        if s and s + bonus > best_score:
-            best, best_score = col, s + bonus
+        values = [v for v in gdf[col] if not _is_missing(v)]
+        hits = score(values)
+        named = fold_key(col) in wanted
+        if not hits or (not named and hits < 0.5 * len(values)):
+            continue
+        if hits + (0.5 if named else 0) > best_score:
+            best, best_score = col, hits + (0.5 if named else 0)
     return best
 
 
 def match_features(con: duckdb.DuckDBPyConnection, gdf, era: str, province_code: str):
     """Match a boundary file's features to the units of (era, province).
 
-    By code first (the column, whatever its name, whose values are most often the 5-digit codes of
-    the province's units: ma_xa, ma, code, wardCode, MA_XA …), else by folded name with or without the
-    kind word (the column whose values most often are unit names or aliases). Features matching the
-    same unit are merged. Returns (matched, unmatched, units_without_feature):
-    - matched: GeoDataFrame [unit_code, name_in_file, matched_by ('code'|'name'), era, geometry];
-    - unmatched: labels ("name (code)") of the features that match no unit, or more than one;
+    By code first: the column, whatever its name, whose values are most often 5-digit codes of the
+    province's units (ma_xa, ma, code, wardCode, MA_XA …). Else by folded name, with or without the
+    kind word ("Xã", "Phường", "P.", …): the column whose values are most often unit names or aliases;
+    a name shared by two units of the province, or a feature lying far from the named unit's packaged
+    centroid (a namesake in another province of a national file), is not matched. A feature whose
+    code belongs to another province is not matched by name either. Features matching the same unit
+    are merged (a unit drawn in several parts).
+
+    Returns (matched, unmatched, units_without_feature):
+    - matched: GeoDataFrame [unit_code, name_in_file, matched_by ('code'|'name'), era, geometry], WGS 84;
+    - unmatched: labels "name (code)" of the features matching no unit of the province;
     - units_without_feature: codes of the province's units no feature matched, sorted.
     """
     import geopandas as gpd
 
     _check_era(era)
-    units = con.execute("select code, name from units where era = $era and province_code = $province",
-                        {"era": era, "province": province_code}).df()
-    codes = set(units["code"])
+    everywhere = con.execute("select code, province_code, lat, lon, area_km2 from units where era = $era",
+                             {"era": era}).df()
+    here = everywhere[everywhere["province_code"] == province_code].set_index("code")
+    codes = set(here.index)
+    elsewhere = set(everywhere["code"]) - codes
     aliases = con.execute(
         """
-        select distinct a.alias, a.unit_code
+        select a.alias, a.unit_code
         from unit_aliases a
         join units u on u.era = a.era and u.code = a.unit_code
         where a.era = $era and u.province_code = $province
-        union
-        select distinct regexp_replace(lower(strip_accents(replace(replace(u.name, 'đ', 'd'), 'Đ', 'D'))),
-                                       '[^0-9a-z]', '', 'g'), u.code
-        from units u
-        where u.era = $era and u.province_code = $province
         """,
         {"era": era, "province": province_code},
     ).fetchall()
     by_alias: dict[str, set[str]] = {}
     for alias, code in aliases:
         by_alias.setdefault(alias, set()).add(code)
+    for code, name in con.execute("select code, name from units where era = $era and province_code = $province",
+                                  {"era": era, "province": province_code}).fetchall():
+        by_alias.setdefault(fold_key(name), set()).add(code)
 
-    def unique_unit(value) -> str | None:
+    def unit_named(value) -> str | None:
         for k in _name_keys(value):
             hit = by_alias.get(k, set())
             if len(hit) == 1:
                 return next(iter(hit))
         return None
 
-    code_col = _pick_column(gdf, CODE_COLUMNS,
-                            lambda s: sum(_code_value(v) in codes for v in s if not isinstance(v, (bytes,))))
+    code_col = _pick_column(gdf, CODE_COLUMNS, lambda vs: sum(_code_value(v) in codes for v in vs))
     name_col = _pick_column(gdf, NAME_COLUMNS,
-                            lambda s: sum(unique_unit(v) is not None for v in s
-                                          if isinstance(v, str)))
-    if name_col is None:
-        text_cols = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object]
-        name_col = next((c for c in text_cols if fold_key(c) in {fold_key(p) for p in NAME_COLUMNS}), None)
+                            lambda vs: sum(isinstance(v, str) and unit_named(v) is not None for v in vs))
+
+    # How far a name match may lie from the unit's packaged centroid: a few times the unit's size.
+    fwd = Transformer.from_crs(4326, utm_crs(float(here["lon"].mean()), float(here["lat"].mean())),
+                               always_xy=True)
+
+    def near_enough(code: str, geom) -> bool:
+        u = here.loc[code]
+        if _is_missing(u["lat"]) or _is_missing(u["lon"]):
+            return True
+        x, y = fwd.transform(u["lon"], u["lat"])
+        size = math.sqrt(u["area_km2"] * 1e6 / math.pi) if not _is_missing(u["area_km2"]) else 3000.0
+        return _transform(geom, fwd).distance(shapely.Point(x, y)) <= max(15_000.0, 4 * size)
 
     rows, unmatched = [], []
-    for i, feat in gdf.iterrows():
-        raw_code = feat[code_col] if code_col else None
-        raw_name = feat[name_col] if name_col else None
+    for i, (raw_code, raw_name, geom) in enumerate(zip(
+            gdf[code_col] if code_col else [None] * len(gdf),
+            gdf[name_col] if name_col else [None] * len(gdf), gdf.geometry)):
         code = _code_value(raw_code)
-        name_text = clean(raw_name) if raw_name is not None and not (
-            isinstance(raw_name, float) and math.isnan(raw_name)) else ""
+        name_text = "" if _is_missing(raw_name) else clean(raw_name)
         if code in codes:
-            rows.append((code, name_text or code, "code", feat.geometry))
+            rows.append((code, name_text or code, "code", geom))
             continue
-        by_name = unique_unit(raw_name) if name_text else None
-        if by_name:
-            rows.append((by_name, name_text, "name", feat.geometry))
+        named = unit_named(raw_name) if name_text and code not in elsewhere else None
+        if named and near_enough(named, geom):
+            rows.append((named, name_text, "name", geom))
             continue
-        raw_code_text = clean(raw_code) if raw_code is not None and not (
-            isinstance(raw_code, float) and math.isnan(raw_code)) else ""
-        label = " ".join(x for x in (name_text, f"({raw_code_text})" if raw_code_text else "") if x)
+        code_text = "" if _is_missing(raw_code) else clean(raw_code)
+        label = " ".join(x for x in (name_text, f"({code_text})" if code_text else "") if x)
         unmatched.append(label or f"đối tượng thứ {i + 1}")
 
     matched = pd.DataFrame(rows, columns=["unit_code", "name_in_file", "matched_by", "geometry"])
@@ -707,6 +736,13 @@ def _unit_names(con, era: str, codes: Iterable[str]) -> dict[str, str]:
                             {"era": era, "codes": codes}).fetchall())
 
 
+def _print_list(items: list[str], limit: int = 40) -> None:
+    for item in items[:limit]:
+        print(f"    - {item}")
+    if len(items) > limit:
+        print(f"    … và {len(items) - limit} mục khác")
+
+
 def run(args: argparse.Namespace) -> int:
     from loaders import db, masterdata
 
@@ -746,13 +782,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{pname[0]} ({era}): tệp '{path.name}' có {len(gdf)} đối tượng; khớp {n}/{total} đơn vị "
           f"(theo mã: {by.get('code', 0)}, theo tên: {by.get('name', 0)}).")
     if unmatched:
-        print(f"  {len(unmatched)} đối tượng không khớp đơn vị nào:")
-        for label in unmatched:
-            print(f"    - {label}")
+        print(f"  {len(unmatched)} đối tượng không khớp đơn vị nào của tỉnh:")
+        _print_list(unmatched)
     if without:
         names = _unit_names(con, era, without)
         print(f"  {len(without)} đơn vị không có trong tệp, dùng ranh giới gần đúng:")
-        for code in without:
-            print(f"    - {code} {names.get(code, '')}")
+        _print_list([f"{code} {names.get(code, '')}".strip() for code in without])
         derive_approximate(con, era, province, actor=args.actor)
     return 0
