@@ -8,7 +8,8 @@ API
 - ``detect(text)``           → 'tcvn3', 'vni' or None (conservative, see below)
 - ``to_unicode(text, enc)``  → NFC Unicode; converts when ``enc`` is given or detected
 - ``from_unicode(text, enc)``→ the mojibake a legacy-font cell shows when read as Unicode
-- ``fix_cell(value)``        → (unicode text, encoding detected or None), one call per cell
+- ``fix_cell(value, hint)``  → (unicode text, encoding detected or None), one call per cell
+- ``detect_many(texts)``     → the encoding of a wholly legacy sheet, used as ``fix_cell``'s hint
 
 Tables
 - TCVN3 = TCVN 5712:1993 "VN3", the 8-bit set used by ABC fonts: Ă Â Ê Ô Ơ Ư Đ at 0xA1–0xA7, their
@@ -55,7 +56,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["detect", "to_unicode", "from_unicode", "fix_cell", "ENCODINGS"]
+__all__ = ["detect", "detect_many", "to_unicode", "from_unicode", "fix_cell", "ENCODINGS"]
 
 ENCODINGS = ("tcvn3", "vni")
 
@@ -368,21 +369,45 @@ def _score(text: str, encoding: str) -> tuple[float, int, int]:
     return strong + weak / 2, strong, bad
 
 
-def detect(text: str) -> str | None:
-    """'tcvn3', 'vni' or None; None for Unicode (NFC or NFD), ASCII and anything in doubt."""
-    if not isinstance(text, str) or not any("\u0080" <= ch <= "\u00ff" for ch in text):
-        return None
-    if _unicode_only(text):
-        return None
-    ranked = []
-    for encoding in ENCODINGS:
-        score, strong, bad = _score(text, encoding)
-        if strong >= 1 and bad * 2 <= score:
-            ranked.append(((score, -bad, strong), encoding))
-    ranked.sort(reverse=True)
+def _decide(scores: dict[str, tuple[float, int, int]]) -> str | None:
+    ranked = sorted(((score, -bad, strong), encoding) for encoding, (score, strong, bad) in scores.items()
+                    if strong >= 1 and bad * 2 <= score)
+    ranked.reverse()
     if not ranked or len(ranked) > 1 and ranked[0][0] == ranked[1][0]:
         return None                       # nothing, or a tie: leave the text alone
     return ranked[0][1]
+
+
+def _candidate(text) -> bool:
+    return (isinstance(text, str) and any("\u0080" <= ch <= "\u00ff" for ch in text)
+            and not _unicode_only(text))
+
+
+def detect(text: str) -> str | None:
+    """'tcvn3', 'vni' or None; None for Unicode (NFC or NFD), ASCII and anything in doubt."""
+    if not _candidate(text):
+        return None
+    return _decide({encoding: _score(text, encoding) for encoding in ENCODINGS})
+
+
+def detect_many(texts) -> str | None:
+    """The legacy encoding of a whole sheet or file, or None.
+
+    The evidence of every text is pooled, so a sheet of short legacy cells is recognised where each
+    cell alone is too short. Returns None as soon as one text holds a letter only Unicode writes (a
+    template typed into, mixing Unicode and legacy cells): only a wholly legacy sheet gets a hint."""
+    totals = {encoding: [0.0, 0, 0] for encoding in ENCODINGS}
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        if _unicode_only(text):
+            return None
+        if not _candidate(text):
+            continue
+        for encoding in ENCODINGS:
+            for k, value in enumerate(_score(text, encoding)):
+                totals[encoding][k] += value
+    return _decide({encoding: tuple(t) for encoding, t in totals.items()})
 
 
 def _canonical(encoding: str) -> str:
@@ -421,11 +446,20 @@ def from_unicode(text: str, encoding: str) -> str:
     return "".join(out)
 
 
-def fix_cell(text) -> tuple[str, str | None]:
-    """(Unicode text, 'tcvn3' | 'vni' | None) for one cell value; non-text values come back as is."""
+def fix_cell(text, hint: str | None = None) -> tuple[str, str | None]:
+    """(Unicode text, 'tcvn3' | 'vni' | None) for one cell value; non-text values come back as is.
+
+    `hint` is the encoding ``detect_many`` found for the cell's whole sheet: a cell too short to
+    decide alone ("Ghi chó", which is also a Unicode phrase) is then converted with it, unless a word
+    would come out damaged. Do not pass a hint for sheets that mix Unicode and legacy cells: there a
+    Unicode cell written with Latin-1 letters only ("Ghi chú") cannot be told from a legacy one."""
     if not isinstance(text, str):
         return text, None
     encoding = detect(text)
+    if encoding is None and hint is not None and _candidate(text):
+        hint = _canonical(hint)
+        if _score(text, hint)[2] == 0 and to_unicode(text, hint) != _nfc(text):
+            encoding = hint
     if encoding is None:
         return _nfc(text), None
     return to_unicode(text, encoding), encoding
