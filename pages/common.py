@@ -6,23 +6,26 @@ from __future__ import annotations
 
 from datetime import date
 
+import os
+
 import pandas as pd
 import streamlit as st
 
 import queries
 from loaders import db
+from loaders.campaigns import KIND_NAMES
 
-KIND_LABELS = {
-    "xa": "Xã", "phuong": "Phường", "dac_khu": "Đặc khu", "thi_tran": "Thị trấn",
-    "huyen": "Huyện, thị xã, thành phố", "so_nganh": "Sở, ban, ngành",
-    "bao_chi": "Cơ quan báo chí", "doan_the": "Mặt trận, đoàn thể",
-}
+KIND_LABELS = KIND_NAMES  # one name per unit kind, from the campaign loader
+
+
+def connection():
+    """One read-write connection per database file and server process; queries take their own cursor."""
+    return _connection(str(db.db_path()))
 
 
 @st.cache_resource(show_spinner=False)
-def connection():
-    """One read-write connection per server process; each query takes its own cursor."""
-    con = db.connect()
+def _connection(path: str):
+    con = db.connect(path)
     _ensure_data(con)
     return con
 
@@ -34,7 +37,8 @@ def _ensure_data(con) -> None:
     if con.execute("select count(*) from campaigns").fetchone()[0] == 0:
         with st.spinner("Đang khởi tạo cơ sở dữ liệu (đơn vị hành chính, chỉ tiêu, kế hoạch)…"):
             bootstrap.ensure_ready(con)
-    if con.execute("select count(*) from submissions").fetchone()[0] == 0:
+    if os.environ.get("CM_DEMO", "1") != "0" and \
+            con.execute("select count(*) from submissions").fetchone()[0] == 0:
         from loaders import demo
 
         bar = st.progress(0.0, text="Đang sinh dữ liệu minh họa…")
@@ -46,15 +50,19 @@ def _ensure_data(con) -> None:
         bar.empty()
 
 
-@st.cache_data(ttl=300, show_spinner=False)
 def q(name: str, **params) -> pd.DataFrame:
-    """A named metric, cached by its parameters (cleared whenever data is written)."""
-    return queries.run(name, con=connection(), **params)
+    """A named metric, cached by its parameters and database (cleared whenever data is written)."""
+    return _q(str(db.db_path()), name, **params)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _q(path: str, name: str, **params) -> pd.DataFrame:
+    return queries.run(name, con=_connection(path), **params)
 
 
 def data_changed() -> None:
     """Call after any write so every page recomputes from the store."""
-    q.clear()
+    _q.clear()
 
 
 def campaign_sidebar() -> dict:

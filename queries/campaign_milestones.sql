@@ -4,7 +4,7 @@
 -- params: $campaign
 -- columns: milestone_code, milestone_name, milestone_date, note
 with milestones as (
-    select * from milestones where campaign_code = $campaign
+    select * from milestones where list_contains($campaign, campaign_code)
 ),
 
 final as (

@@ -4,7 +4,7 @@
 -- params: $campaign
 -- columns: phase_number, phase_name, start_date, end_date, days, note
 with phases as (
-    select * from phases where campaign_code = $campaign
+    select * from phases where list_contains($campaign, campaign_code)
 ),
 
 final as (

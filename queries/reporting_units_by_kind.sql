@@ -4,11 +4,11 @@
 -- params: $campaign
 -- columns: kind, kind_name, territorial, units
 with kinds as (
-    select * from reporting_kinds where campaign_code = $campaign
+    select * from reporting_kinds where list_contains($campaign, campaign_code)
 ),
 
 units as (
-    select * from campaign_units where campaign_code = $campaign
+    select * from campaign_units where list_contains($campaign, campaign_code)
 ),
 
 final as (

@@ -1,0 +1,54 @@
+"""AppTest of the campaign summary page (Kế hoạch) on a database made by the real bootstrap."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from loaders import bootstrap, db
+
+
+@pytest.fixture(scope="module")
+def ready_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("plan") / "plan.duckdb"
+    con = db.connect(path)
+    bootstrap.ensure_ready(con)
+    con.close()
+    return path
+
+
+def _app(ready_db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("CM_DB", str(ready_db))
+    monkeypatch.setenv("CM_DEMO", "0")  # this page needs no reports
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_summary_shows_daklak_with_its_102_communes(ready_db, monkeypatch):
+    at = _app(ready_db, monkeypatch)
+    assert at.sidebar.selectbox(key="campaign").value == "daklak-2025"
+    assert "Đắk Lắk" in at.title[0].value
+    m = _metrics(at)
+    assert m["Xã, phường, đặc khu báo cáo"] == "102"
+    assert m["Số đợt"] == "3"
+    phases = at.dataframe[0].value
+    assert list(phases["Đợt"]) == ["Đợt I", "Đợt II", "Đợt III"]
+    assert list(phases["Bắt đầu"]) == ["08/09/2025", "02/10/2025", "24/01/2026"]
+    milestones = at.dataframe[1].value
+    assert "Đại hội đại biểu toàn quốc lần thứ XIV của Đảng" in list(milestones["Sự kiện"])
+
+
+def test_switching_to_a_legacy_campaign(ready_db, monkeypatch):
+    at = _app(ready_db, monkeypatch)
+    at.sidebar.selectbox(key="campaign").set_value("langson-2020").run()
+    assert not at.exception
+    assert "Lạng Sơn" in at.title[0].value
+    m = _metrics(at)
+    # Lạng Sơn before 2025: its communes, wards and townships report on the legacy units
+    assert int(m["Xã, phường, thị trấn báo cáo"]) > 150
+    assert m["Số đợt"] == "4"
