@@ -222,37 +222,157 @@ def fixed_core_dates(body: bytes) -> bytes:
     return _CORE_DATES.sub(rb"\g<1>2025-01-01T08:00:00Z\g<3>", body)
 
 
-def sheets_to_xlsx(sheets: Sequence[Sheet]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
+_XLSX_STATIC = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '{sheets}'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        '</Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
+        '</Relationships>'),
+    "docProps/core.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>{author}</dc:creator>'
+        '<dcterms:created xsi:type="dcterms:W3CDTF">2025-01-01T08:00:00Z</dcterms:created>'
+        '<dcterms:modified xsi:type="dcterms:W3CDTF">2025-01-01T08:00:00Z</dcterms:modified></cp:coreProperties>'),
+    "docProps/app.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        '<Application>Microsoft Excel</Application></Properties>'),
+}
+_EXCEL_EPOCH = date(1899, 12, 30)
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    thin = Side(style="thin")
-    for sh in sheets:
-        ws = wb.create_sheet(sh.name[:31])
-        normal, bold = Font(name=sh.font, size=12), Font(name=sh.font, size=12, bold=True)
-        border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        for (r, c), v in sh.cells.items():
-            cell = ws.cell(row=r + 1, column=c + 1, value=v)
-            cell.font = bold if r in sh.bold_rows else normal
-            if isinstance(v, (date, datetime)):
-                cell.number_format = "dd/mm/yyyy"
-        for r1, c1, r2, c2 in sh.merges:
-            ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
-            ws.cell(row=r1 + 1, column=c1 + 1).alignment = Alignment(horizontal="center", wrap_text=True)
+
+def _col_letter(c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _xml(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def sheets_to_xlsx(sheets: Sequence[Sheet]) -> bytes:
+    """A plain .xlsx written directly as XML (openpyxl is 20× slower for the same file): inline
+    strings, bold title and header rows, a thin border around the table, merged cells, widths."""
+    font = sheets[0].font if sheets else "Times New Roman"
+    # cellXfs: index = bold + 2 * boxed + 4 * date + 8 * centered (merged)
+    xfs = []
+    for i in range(16):
+        bold, boxed, is_date, centered = i & 1, (i >> 1) & 1, (i >> 2) & 1, (i >> 3) & 1
+        align = '<alignment horizontal="center" vertical="center" wrapText="1"/>' if centered else ""
+        attrs = (' applyNumberFormat="1"' if is_date else "") + (' applyFont="1"' if bold else "") \
+            + (' applyBorder="1"' if boxed else "")
+        tail = f' applyAlignment="1">{align}</xf>' if centered else "/>"
+        xfs.append(f'<xf numFmtId="{164 if is_date else 0}" fontId="{bold}" fillId="0" borderId="{boxed}" '
+                   f'xfId="0"{attrs}{tail}')
+    styles = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>'
+        f'<fonts count="2"><font><sz val="12"/><name val="{_xml(font)}"/></font>'
+        f'<font><b/><sz val="12"/><name val="{_xml(font)}"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+        '<border><left style="thin"/><right style="thin"/><top style="thin"/><bottom style="thin"/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        '</styleSheet>')
+    parts: dict[str, str] = {"xl/styles.xml": styles}
+    for n, sh in enumerate(sheets, start=1):
         table = getattr(sh, "table_box", None)
+        tops = {(r1, c1) for r1, c1, _, _ in sh.merges}
+        cells = dict(sh.cells)
         if table:
-            r1, c1, r2, c2 = table
-            for r in range(r1, r2 + 1):
-                for c in range(c1, c2 + 1):
-                    ws.cell(row=r + 1, column=c + 1).border = border
-        for c, w in sh.widths.items():
-            ws.column_dimensions[get_column_letter(c + 1)].width = w
+            for r in range(table[0], table[2] + 1):
+                for c in range(table[1], table[3] + 1):
+                    cells.setdefault((r, c), None)
+        for t in tops:
+            cells.setdefault(t, None)
+        rows: dict[int, list] = {}
+        for (r, c) in cells:
+            rows.setdefault(r, []).append(c)
+        out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+               'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">']
+        if sh.widths:
+            out.append("<cols>" + "".join(
+                f'<col min="{c + 1}" max="{c + 1}" width="{w}" customWidth="1"/>' for c, w in sorted(sh.widths.items()))
+                + "</cols>")
+        out.append("<sheetData>")
+        for r in sorted(rows):
+            out.append(f'<row r="{r + 1}">')
+            for c in sorted(rows[r]):
+                v = cells[(r, c)]
+                boxed = bool(table) and table[0] <= r <= table[2] and table[1] <= c <= table[3]
+                is_date = isinstance(v, date)
+                s = (r in sh.bold_rows) + 2 * boxed + 4 * is_date + 8 * ((r, c) in tops)
+                ref = f"{_col_letter(c)}{r + 1}"
+                if v is None:
+                    out.append(f'<c r="{ref}" s="{s}"/>')
+                elif is_date:
+                    d = v.date() if isinstance(v, datetime) else v
+                    out.append(f'<c r="{ref}" s="{s}"><v>{(d - _EXCEL_EPOCH).days}</v></c>')
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    num = int(v) if float(v).is_integer() else v
+                    out.append(f'<c r="{ref}" s="{s}"><v>{num}</v></c>')
+                else:
+                    out.append(f'<c r="{ref}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{_xml(str(v))}</t></is></c>')
+            out.append("</row>")
+        out.append("</sheetData>")
+        if sh.merges:
+            out.append(f'<mergeCells count="{len(sh.merges)}">' + "".join(
+                f'<mergeCell ref="{_col_letter(c1)}{r1 + 1}:{_col_letter(c2)}{r2 + 1}"/>'
+                for r1, c1, r2, c2 in sh.merges) + "</mergeCells>")
+        out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                   "</worksheet>")
+        parts[f"xl/worksheets/sheet{n}.xml"] = "".join(out)
+    parts["xl/workbook.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+        + "".join(f'<sheet name="{_xml(sh.name[:31])}" sheetId="{n}" r:id="rId{n}"/>' for n, sh in enumerate(sheets, start=1))
+        + "</sheets></workbook>")
+    parts["xl/_rels/workbook.xml.rels"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join(f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                  f'Target="worksheets/sheet{n}.xml"/>' for n in range(1, len(sheets) + 1))
+        + f'<Relationship Id="rId{len(sheets) + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        "</Relationships>")
+    static = dict(_XLSX_STATIC)
+    static["[Content_Types].xml"] = static["[Content_Types].xml"].replace("{sheets}", "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in range(1, len(sheets) + 1)))
+    static["docProps/core.xml"] = static["docProps/core.xml"].replace("{author}", "Microsoft Office User")
     buf = io.BytesIO()
-    wb.save(buf)
-    return rezip(buf.getvalue(), {"docProps/core.xml": fixed_core_dates})
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in ("[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml"):
+            z.writestr(zipfile.ZipInfo(name, FIXED_TIME), static[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+        for name in ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"] + [
+                f"xl/worksheets/sheet{n}.xml" for n in range(1, len(sheets) + 1)]:
+            z.writestr(zipfile.ZipInfo(name, FIXED_TIME), parts[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    return buf.getvalue()
 
 
 def sheets_to_xls(sheets: Sequence[Sheet]) -> bytes:
@@ -381,7 +501,7 @@ def _title_block(sh: Sheet, r: int, c0: int, width: int, unit_lines: Sequence[st
 def unit_title_lines(unit_name: str, parent: str | None = None, rng: random.Random | None = None) -> list[str]:
     """The left block: ["UBND TỈNH ĐẮK LẮK", "UBND XÃ EA KAO"] or ["ỦY BAN NHÂN DÂN", "XÃ EA KAO"]."""
     up = unit_name.upper()
-    kind_words = ("XÃ ", "PHƯỜNG ", "THỊ TRẤN ", "ĐẶC KHU ")
+    kind_words = ("XÃ ", "PHƯỜNG ", "THỊ TRẤN ", "ĐẶC KHU ", "HUYỆN ", "THỊ XÃ ", "THÀNH PHỐ ")
     territorial = up.startswith(kind_words)
     if not territorial:
         return [parent.upper() if parent else "UBND TỈNH", up]

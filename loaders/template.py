@@ -65,6 +65,14 @@ class Campaign:
     week_start: int        # ISO weekday: 1 = Monday
     province_name: str
 
+    @property
+    def province_authority(self) -> str:
+        """"UBND TỈNH ĐẮK LẮK" (whether the master data says "Đắk Lắk" or "Tỉnh Đắk Lắk")."""
+        name = self.province_name
+        if name.lower().startswith(("tỉnh ", "thành phố ")):
+            return f"UBND {name.upper()}"
+        return f"UBND TỈNH {name.upper()}"
+
     def week_of(self, day: date) -> tuple[date, date]:
         """The campaign week containing day (any day of it)."""
         start = day - timedelta(days=(day.isoweekday() - self.week_start) % 7)
@@ -156,7 +164,9 @@ def unit_title(unit: Unit, campaign: Campaign) -> tuple[str, str]:
     """The two lines of the left title block."""
     if unit.territorial:
         return "ỦY BAN NHÂN DÂN", unit.name.upper()
-    return f"UBND TỈNH {campaign.province_name.upper()}", unit.name.upper()
+    if unit.kind == "huyen":
+        return campaign.province_authority, f"UBND {unit.name.upper()}"
+    return campaign.province_authority, unit.name.upper()
 
 
 def period_line(start: date, end: date) -> str:
@@ -421,7 +431,9 @@ class TemplateFiller:
         self.con = con
         self.campaign = load_campaign(con, campaign_code)
         self.level = compresslevel
-        self._units: dict[str, Unit] = {}
+        self._units: dict[str, Unit] = {r[0]: Unit(*r) for r in con.execute(
+            """select unit_code, name, short_name, kind, territorial from campaign_units
+               where campaign_code = ?""", [campaign_code]).fetchall()}
         self._kinds: dict[str, tuple[list[tuple[zipfile.ZipInfo, bytes]], Layout]] = {}
 
     def unit(self, unit_code: str) -> Unit:
