@@ -785,8 +785,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {len(unmatched)} đối tượng không khớp đơn vị nào của tỉnh:")
         _print_list(unmatched)
     if without:
+        derive_approximate(con, era, province, actor=args.actor)
         names = _unit_names(con, era, without)
         print(f"  {len(without)} đơn vị không có trong tệp, dùng ranh giới gần đúng:")
         _print_list([f"{code} {names.get(code, '')}".strip() for code in without])
-        derive_approximate(con, era, province, actor=args.actor)
     return 0
