@@ -10,10 +10,13 @@ from pages.common import KIND_LABELS, campaign_sidebar, q, vn_date
 campaign = campaign_sidebar()
 code = campaign["campaign_code"]
 
-st.title(campaign["title"])
+st.title(f"Kế hoạch tuyên truyền — {campaign['province_name']}")
+st.markdown(f"**{campaign['title']}**")
+doc = campaign["doc_number"] if isinstance(campaign["doc_number"], str) else None
+doc_text = f"Số {doc} ngày {vn_date(campaign['doc_date'])}" if doc else "Văn bản chưa ghi số, ngày"
 era = "đơn vị hành chính 2 cấp (từ 01/7/2025)" if campaign["era"] == "2025" else "đơn vị hành chính 3 cấp (trước 01/7/2025)"
 st.caption(
-    f"{campaign['issuer']} · Số {campaign['doc_number'] or '—'} ngày {vn_date(campaign['doc_date'])} · "
+    f"{campaign['issuer']} · {doc_text} · "
     f"{campaign['province_name']} · {era}"
 )
 
@@ -22,7 +25,8 @@ milestones = q("campaign_milestones", campaign=code)
 kinds = q("reporting_units_by_kind", campaign=code)
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Thời gian", f"{vn_date(campaign['start_date'])} – {vn_date(campaign['end_date'])}")
+c1.metric("Số tuần", (campaign["end_date"] - campaign["start_date"]).days // 7 + 1,
+          help=f"Từ {vn_date(campaign['start_date'])} đến {vn_date(campaign['end_date'])}")
 c2.metric("Số đợt", len(phases))
 territorial = int(kinds.loc[kinds["territorial"], "units"].sum())
 c3.metric("Xã, phường, đặc khu báo cáo" if campaign["era"] == "2025" else "Xã, phường, thị trấn báo cáo",
@@ -42,13 +46,14 @@ else:
     fig = px.timeline(bars, x_start="start", x_end="finish", y="label", color="label",
                       hover_data={"start": False, "finish": False, "label": False, "days": True})
     fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_layout(showlegend=False, height=120 + 40 * len(phases), margin=dict(l=10, r=10, t=30, b=10))
+    fig.update_layout(showlegend=False, height=160 + 40 * len(phases), margin=dict(l=10, r=10, t=60, b=10))
     as_of = pd.Timestamp(campaign["as_of"])
-    for m in milestones.itertuples():
+    for i, m in enumerate(milestones.itertuples()):
         x = pd.Timestamp(m.milestone_date)
         fig.add_vline(x=x, line_dash="dash", line_color="#555")
-        fig.add_annotation(x=x, y=1.02, yref="paper", text=m.milestone_name[:40], showarrow=False,
-                           font=dict(size=11), xanchor="left")
+        # stagger labels so neighbouring milestones stay readable
+        fig.add_annotation(x=x, y=1.02 + 0.12 * (i % 2), yref="paper", text=m.milestone_name,
+                           showarrow=False, font=dict(size=11), xanchor="left")
     fig.add_vline(x=as_of, line_color="#b71c1c")
     st.plotly_chart(fig, width="stretch")
     table = phases.assign(

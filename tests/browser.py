@@ -79,11 +79,14 @@ def browser_page(width: int = 1440, height: int = 900):
 def wait_for_app(page, timeout_ms: int = 60000) -> None:
     """Until streamlit has finished running the script (no spinner, no 'running' status)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    # the app root carries the script state; wait for a finished run that rendered something
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        """() => { const a = document.querySelector('[data-testid="stApp"]');
+                   return a && a.getAttribute('data-test-script-state') === 'notRunning'
+                       && document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]'); }""",
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(800)  # let plotly finish drawing
 
 
 def screenshot(page, name: str) -> Path:

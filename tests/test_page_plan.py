@@ -32,7 +32,7 @@ def _metrics(at) -> dict[str, str]:
 def test_summary_shows_daklak_with_its_102_communes(ready_db, monkeypatch):
     at = _app(ready_db, monkeypatch)
     assert at.sidebar.selectbox(key="campaign").value == "daklak-2025"
-    assert "Đắk Lắk" in at.title[0].value
+    assert at.title[0].value == "Kế hoạch tuyên truyền — Đắk Lắk"
     m = _metrics(at)
     assert m["Xã, phường, đặc khu báo cáo"] == "102"
     assert m["Số đợt"] == "3"
