@@ -111,3 +111,24 @@ def vn_number(x, decimals: int = 0) -> str:
 
 def vn_percent(x, decimals: int = 0) -> str:
     return "—" if x is None or pd.isna(x) else vn_number(100 * x, decimals) + "%"
+
+
+def phase_sidebar(campaign: dict) -> dict | None:
+    """Phase filter shared by pages: None means the whole campaign to date.
+
+    Defaults to the phase holding the reference date. Returns the phase row (phase_number,
+    phase_name, start_date, end_date, days) or None.
+    """
+    phases = q("campaign_phases", campaign=campaign["campaign_code"])
+    if phases.empty:
+        return None
+    options = [0] + phases["phase_number"].tolist()
+    names = {0: "Toàn bộ kế hoạch", **dict(zip(phases["phase_number"], phases["phase_name"]))}
+    key = f"phase:{campaign['campaign_code']}"
+    if st.session_state.get(key) not in options:
+        current = phases[(phases["start_date"] <= campaign["as_of"]) & (phases["end_date"] >= campaign["as_of"])]
+        st.session_state[key] = int(current["phase_number"].iloc[0]) if len(current) else 0
+    chosen = st.sidebar.selectbox("Đợt", options, format_func=names.get, key=key)
+    if not chosen:
+        return None
+    return phases.set_index("phase_number").loc[chosen].to_dict() | {"phase_number": chosen}

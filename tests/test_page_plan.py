@@ -20,6 +20,7 @@ def _app(ready_db, monkeypatch) -> AppTest:
     monkeypatch.setenv("CM_DB", str(ready_db))
     monkeypatch.setenv("CM_DEMO", "0")  # this page needs no reports
     at = AppTest.from_file("../app.py", default_timeout=60)
+    at.switch_page("pages/plan.py")
     at.run()
     assert not at.exception, at.exception
     return at
