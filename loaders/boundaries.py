@@ -232,10 +232,9 @@ def _outline(points: np.ndarray, radii: np.ndarray, target_area: float):
         polys = [shapely.Polygon(p.exterior) for p in shapely.get_parts(merged) if p.geom_type == "Polygon"]
         return shapely.union_all(polys)
 
-    lo, hi = 0.6, 2.5
-    best = shape(1.0)
     if not target_area or target_area <= 0:
-        return best
+        return shape(1.0)
+    lo, hi = 0.6, 2.5
     for _ in range(8):  # bisection on the factor: area grows monotonically with it
         mid = (lo + hi) / 2
         best = shape(mid)
@@ -299,7 +298,8 @@ def derive_geometries(con: duckdb.DuckDBPyConnection, era: str, province_code: s
         cx, cy = fwd.transform(t["lon"], t["lat"])
         r = math.sqrt((t["area_km2"] if pd.notna(t["area_km2"]) else median_area) * 1e6 / math.pi)
         disc = shapely.Point(cx, cy).buffer(r, quad_segs=8)
-        polys = [p if p is None or j == i else _polygonal(p.difference(disc)) for j, p in enumerate(polys)]
+        polys = [p if p is None or j == i else (_polygonal(p.difference(disc)) or p)
+                 for j, p in enumerate(polys)]
         polys[i] = disc
 
     if keep_out is not None and not keep_out.is_empty:
