@@ -250,7 +250,7 @@ def _make(d: int, m: int, y: int | None, shown: str) -> date:
     if y is None:
         raise ValueError(f'Ngày "{shown}" thiếu năm; cần ghi đủ ngày/tháng/năm, ví dụ 08/9/2025.')
     if not 1 <= m <= 12:
-        raise ValueError(f'"{shown}" có tháng {m} không hợp lệ; ngày ghi theo thứ tự ngày/tháng/năm, '
+        raise ValueError(f'"{shown}" có tháng {m} không hợp lệ; cần ghi theo thứ tự ngày/tháng/năm, '
                          "ví dụ 08/9/2025.")
     try:
         return date(y, m, d)
