@@ -40,7 +40,7 @@ _PREFIX = re.compile(
     r"don vi bao cao|ten don vi|don vi|co quan|noi gui|kinh gui)\b[\s:.\-]*)+")
 _KIND_AT = re.compile(r"(?:^|[\s,(:\-])((?:xa|phuong|thi tran|dac khu)\b|(?:p|x|tt)\.)\s*")
 _DISTRICT_AT = re.compile(r"[\s,(\-–]+(?:thanh pho|thi xa|huyen|quan|tp|tx|h)(?:\.|\s)\s*(.+?)\)?\s*$")
-_NOT_A_NAME = {"hoi", "an", "tien", "thuc", "cham", "phap", "huong"}   # xã hội, phương án, phương tiện …
+_NOT_A_NAME = {"xa": {"hoi"}, "phuong": {"tien", "thuc", "cham", "phap", "huong"}}  # xã hội, phương tiện …
 
 
 def accent_key(text: object) -> str:
@@ -235,7 +235,7 @@ class UnitIndex:
             word = m.group(1).rstrip(".")
             rest = stripped[m.end():].strip()
             after = rest.split()[:1]
-            if before and before[-1] in ("dia", "thi", "cap", "cac") or after and after[0] in _NOT_A_NAME:
+            if before and before[-1] in ("dia", "thi", "cap", "cac") or after and after[0] in _NOT_A_NAME.get(word, ()):
                 continue
             kind = KIND_WORDS[word]
             district = None

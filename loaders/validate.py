@@ -1,0 +1,235 @@
+"""What the uploader is told: messages, the per-file result, and the checks that need the campaign.
+
+Every message names the file, the sheet and the cell (A1) it is about, says what is wrong and what to
+do, in Vietnamese. Levels:
+- error: the whole file is refused (nothing is stored);
+- warning: stored, but someone should look (a value far above other units', a "lũy kế" that disagrees
+  with earlier reports, a posting count that differs from the listed posts);
+- info: stored as read, and how it was read (an old unit name mapped to the new unit, a reworded
+  indicator recognised, text converted from TCVN3).
+
+Plausibility (metrics.md): a value is flagged when it exceeds median + k × MAD of the same indicator
+and period across units of the same kind (k = params.outlier_k, default 5; skipped under
+params.outlier_min_units units, default 8). MAD is floored at 1 so that a column of zeros does not flag
+every 1. The "lũy kế" cross-check compares a reported cumulative with the sum of the unit's earlier
+current reports plus this one (from the campaign start, or from the phase start when the column says
+"từ đầu đợt"), tolerance params.cumulative_tolerance (default 10%).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import duckdb
+
+LEVELS = ("error", "warning", "info")
+DEFAULTS = {"outlier_k": 5.0, "outlier_min_units": 8, "cumulative_tolerance": 0.10}
+MAX_PERIOD_DAYS = 35          # a month, or five campaign weeks
+
+
+@dataclass
+class Message:
+    level: str                 # error | warning | info
+    text: str
+    sheet: str | None = None
+    cell: str | None = None
+
+    def to_json(self) -> dict:
+        return {"level": self.level, "text": self.text, "sheet": self.sheet, "cell": self.cell}
+
+
+@dataclass
+class FileResult:
+    file: str
+    status: str                # accepted | unchanged | rejected
+    unit_code: str | None
+    period_start: date | None
+    period_end: date | None
+    periods: list[tuple[date, date]]
+    messages: list[Message]
+    file_hash: str
+    submission_ids: list[int] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Message]:
+        return [m for m in self.messages if m.level == "error"]
+
+    @property
+    def warnings(self) -> list[Message]:
+        return [m for m in self.messages if m.level == "warning"]
+
+    def to_json(self) -> dict:
+        """The CLI contract: one object per file (`python -m loaders ingest --json`)."""
+        out = {
+            "file": self.file,
+            "status": self.status,
+            "unit_code": self.unit_code,
+            "period_start": self.period_start.isoformat() if self.period_start else None,
+            "period_end": self.period_end.isoformat() if self.period_end else None,
+            "messages": [m.to_json() for m in self.messages],
+        }
+        if len(self.periods) > 1:
+            out["periods"] = [{"start": a.isoformat(), "end": b.isoformat()} for a, b in self.periods]
+        return out
+
+
+def where(file: str, sheet: str | None = None, cell: str | None = None) -> str:
+    parts = [f"Tệp “{file}”"]
+    if sheet:
+        parts.append(f"trang “{sheet}”")
+    if cell:
+        parts.append(f"ô {cell}")
+    return ", ".join(parts)
+
+
+def message(level: str, file: str, text: str, sheet: str | None = None, cell: str | None = None) -> Message:
+    return Message(level, f"{where(file, sheet, cell)}: {text}", sheet, cell)
+
+
+def dmy(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def param(params: dict, key: str):
+    v = (params or {}).get(key)
+    return DEFAULTS[key] if v is None else v
+
+
+# --------------------------------------------------------------------------- periods
+
+def week_of(day: date, week_start: int) -> tuple[date, date]:
+    start = day - timedelta(days=(day.isoweekday() - week_start) % 7)
+    return start, start + timedelta(days=6)
+
+
+WEEKDAYS = ["", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
+
+
+def check_period(file: str, campaign: dict, start: date, end: date, sheet: str | None,
+                 cell: str | None) -> list[Message]:
+    """A report period against the campaign: inside it, not reversed, a week or a longer whole span."""
+    out: list[Message] = []
+    c_start, c_end, ws = campaign["start_date"], campaign["end_date"], campaign["week_start"]
+    if end < start:
+        return [message("error", file, f"Kỳ báo cáo kết thúc ({dmy(end)}) trước khi bắt đầu ({dmy(start)}): "
+                        "hãy sửa lại ngày “từ … đến …”.", sheet, cell)]
+    if end < c_start or start > c_end:
+        return [message("error", file, f"Kỳ báo cáo {dmy(start)} – {dmy(end)} nằm ngoài thời gian của kế hoạch "
+                        f"({dmy(c_start)} – {dmy(c_end)}): hãy kiểm tra lại ngày tháng (nhất là năm) "
+                        "hoặc nộp đúng kế hoạch.", sheet, cell)]
+    days = (end - start).days + 1
+    if days > MAX_PERIOD_DAYS:
+        return [message("error", file, f"Kỳ báo cáo {dmy(start)} – {dmy(end)} dài {days} ngày, quá một tháng: "
+                        "hãy báo cáo theo tuần (hoặc tối đa theo tháng).", sheet, cell)]
+    if start < c_start or end > c_end:
+        out.append(message("warning", file, f"Kỳ báo cáo {dmy(start)} – {dmy(end)} chỉ có một phần nằm trong "
+                           f"thời gian kế hoạch ({dmy(c_start)} – {dmy(c_end)}); số liệu được chia theo ngày.",
+                           sheet, cell))
+    aligned = start.isoweekday() == ws and days % 7 == 0
+    if days == 7 and aligned:
+        return out
+    if aligned or (start.day == 1 and (end + timedelta(days=1)).day == 1):
+        out.append(message("info", file, f"Báo cáo cho {days} ngày ({dmy(start)} – {dmy(end)}): số liệu được chia "
+                           "đều theo ngày cho các tuần của kỳ.", sheet, cell))
+        return out
+    if start.isoweekday() != ws and days >= 7:
+        out.append(message("warning", file, f"Kỳ báo cáo {dmy(start)} – {dmy(end)} không bắt đầu vào "
+                           f"{WEEKDAYS[ws]} như tuần của kế hoạch; số liệu được chia theo ngày cho các tuần. "
+                           "Lần sau hãy báo cáo theo tuần của kế hoạch (tệp mẫu ghi sẵn).", sheet, cell))
+    else:
+        out.append(message("info", file, f"Báo cáo cho {days} ngày ({dmy(start)} – {dmy(end)}): số liệu được chia "
+                           "theo ngày.", sheet, cell))
+    return out
+
+
+# --------------------------------------------------------------------------- checks against the store
+
+def plausibility(con: duckdb.DuckDBPyConnection, campaign: dict, params: dict,
+                 items: list[tuple[str, str, date, date, str, float]]) -> dict[tuple, tuple[float, float, int]]:
+    """Values that look too large. items: (unit_code, kind, start, end, indicator, value).
+
+    Returns {(unit_code, start, end, indicator): (median, mad, n_units)} for the flagged ones, comparing
+    with the current values of other units of the same kind for the same period.
+    """
+    if not items:
+        return {}
+    import pandas as pd
+
+    k = float(param(params, "outlier_k"))
+    min_units = int(param(params, "outlier_min_units"))
+    df = pd.DataFrame(items, columns=["unit_code", "kind", "period_start", "period_end", "indicator_code", "value"])
+    con.register("_new_values", df)
+    try:
+        rows = con.execute(
+            """
+            with keys as (
+                select distinct kind, period_start, period_end, indicator_code from _new_values
+            ),
+            others as (
+                select n.unit_code, k.kind, k.period_start, k.period_end, k.indicator_code, v.value
+                from keys k
+                join submissions s on s.campaign_code = $campaign and s.is_current
+                     and s.period_start = k.period_start and s.period_end = k.period_end
+                join campaign_units cu on cu.campaign_code = s.campaign_code and cu.unit_code = s.unit_code
+                     and cu.kind = k.kind
+                join report_values v on v.submission_id = s.id and v.indicator_code = k.indicator_code
+                cross join (select distinct unit_code from _new_values) n
+                where s.unit_code <> n.unit_code
+            ),
+            stats as (
+                select unit_code, kind, period_start, period_end, indicator_code,
+                       median(value) as med, count(*) as n
+                from others group by all
+            ),
+            mad as (
+                select o.unit_code, o.kind, o.period_start, o.period_end, o.indicator_code,
+                       median(abs(o.value - s.med)) as mad
+                from others o join stats s using (unit_code, kind, period_start, period_end, indicator_code)
+                group by all
+            )
+            select nv.unit_code, nv.period_start, nv.period_end, nv.indicator_code, s.med, m.mad, s.n
+            from _new_values nv
+            join stats s using (unit_code, kind, period_start, period_end, indicator_code)
+            join mad m using (unit_code, kind, period_start, period_end, indicator_code)
+            where s.n + 1 >= $min_units and nv.value > s.med + $k * greatest(m.mad, 1)
+            """, {"campaign": campaign["code"], "min_units": min_units, "k": k}).fetchall()
+    finally:
+        con.unregister("_new_values")
+    return {(r[0], r[1], r[2], r[3]): (r[4], r[5], r[6]) for r in rows}
+
+
+def earlier_sums(con: duckdb.DuckDBPyConnection, campaign_code: str,
+                 items: list[tuple[str, date, str, date]]) -> dict[tuple, tuple[float, int]]:
+    """Sum of a unit's current values for an indicator in reports ending before a day, from a day.
+
+    items: (unit_code, before_day, indicator, from_day) → {(unit, before, indicator, from): (sum, n_reports)}.
+    """
+    if not items:
+        return {}
+    import pandas as pd
+
+    df = pd.DataFrame(items, columns=["unit_code", "before_day", "indicator_code", "from_day"])
+    con.register("_cum_keys", df)
+    try:
+        rows = con.execute(
+            """
+            select k.unit_code, k.before_day, k.indicator_code, k.from_day,
+                   coalesce(sum(v.value), 0) as total, count(s.id) as n
+            from _cum_keys k
+            left join submissions s on s.campaign_code = $campaign and s.is_current
+                 and s.unit_code = k.unit_code and s.period_end < k.before_day
+                 and s.period_start >= k.from_day
+            left join report_values v on v.submission_id = s.id and v.indicator_code = k.indicator_code
+            group by all
+            """, {"campaign": campaign_code}).fetchall()
+    finally:
+        con.unregister("_cum_keys")
+    return {(r[0], r[1], r[2], r[3]): (float(r[4]), int(r[5])) for r in rows}
+
+
+def fmt_num(v: float) -> str:
+    if v is None:
+        return ""
+    if float(v).is_integer():
+        return f"{int(v):,}".replace(",", ".")
+    return f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")

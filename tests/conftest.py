@@ -1,0 +1,39 @@
+"""Shared fixtures: a ready database (schema, master data, indicators, campaigns) built once per test
+session through the real loaders, and a private copy of it per test.
+
+- `ready_db_path`  session-scoped path of the built database (do not write to it);
+- `db_path`        a fresh copy for one test (a file in tmp_path);
+- `con`            a connection to that copy, closed after the test.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loaders import bootstrap, db
+
+
+@pytest.fixture(scope="session")
+def ready_db_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ready") / "ready.duckdb"
+    con = db.connect(path)
+    bootstrap.ensure_ready(con)
+    con.execute("checkpoint")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def db_path(ready_db_path: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "test.duckdb"
+    shutil.copyfile(ready_db_path, path)
+    return path
+
+
+@pytest.fixture
+def con(db_path: Path):
+    c = db.connect(db_path)
+    yield c
+    c.close()
