@@ -1,0 +1,208 @@
+"""Ingestion benchmark (not a test): prints its figures.
+
+    .venv/bin/python bench/bench_ingest.py [--n 2000] [--baseline-sample 300] [--keep DIR] [--profile]
+
+For each family of report files (the product's template filled in; free-form office files of
+loaders/office_formats.py: copied layouts, no diacritics, TCVN3, numbers as text, .xls, .ods,
+activity lists), it writes N files for distinct (unit, week) pairs of daklak-2025 into a temporary
+folder, then measures
+  (a) reader   loaders.reader.read_workbook on every file (bytes already in memory), in-process;
+  (b) whole    `python -m loaders ingest FOLDER --campaign daklak-2025 --db <fresh file> --json`,
+               timed from process start: cold database (schema + master data load), start-up,
+               parsing, matching, validation and the writes;
+  (c) baseline pandas.read_excel(engine="openpyxl", sheet_name=None) of the same files (a sample
+               of --baseline-sample .xlsx files: the baseline is slow, its rate is extrapolated);
+and prints files/s for each, the whole path's share of the 200 files/s target, and reader ÷ baseline
+on the same .xlsx files (target ≥ 10×). --profile runs the whole path under cProfile and prints
+where the time goes.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from loaders import bootstrap, db, office_formats as of  # noqa: E402
+from loaders.demo import load_context, week_values, make_profiles, make_posts, shared_pool  # noqa: E402
+from loaders.template import TemplateFiller  # noqa: E402
+
+CAMPAIGN = "daklak-2025"
+TARGET_WHOLE = 200.0
+TARGET_RATIO = 10.0
+OFFICE_MIX = (("copied", 30), ("no_diacritics", 12), ("tcvn3", 12), ("text_numbers", 12), ("xls", 12),
+              ("ods", 10), ("activity_list", 12))
+
+
+def make_files(con, out: Path, n: int, seed: int = 7) -> dict[str, list[Path]]:
+    """N template files and N office files, each family for distinct (unit, week) pairs."""
+    ctx = load_context(con, CAMPAIGN)
+    weeks = ctx.campaign.weeks()
+    profiles = make_profiles(ctx, seed, len(weeks), {})
+    slots = [(p, wi) for wi in range(len(weeks)) for p in profiles]
+    if n > len(slots):
+        raise SystemExit(f"--n {n} is more than the {len(slots)} unit-weeks of {CAMPAIGN}")
+    filler = TemplateFiller(con, CAMPAIGN)
+    pools = {w[0]: shared_pool(ctx, w, seed) for w in weeks}
+    names, weights = zip(*OFFICE_MIX)
+    files: dict[str, list[Path]] = {"template": [], "office": []}
+    for family in files:
+        rng = random.Random(f"{seed}:{family}")
+        folder = out / family
+        folder.mkdir(parents=True)
+        for k, (p, wi) in enumerate(rng.sample(slots, n)):
+            week = weeks[wi]
+            values = week_values(ctx, p, wi, len(weeks), week, rng)
+            posts = make_posts(ctx, p, week, values, pools[week[0]], rng) if rng.random() < 0.3 else []
+            if family == "template":
+                data = filler.fill(p.unit.code, week[0], values, posts=posts)
+                name = filler.filename(p.unit.code, week[0])
+            else:
+                kind = rng.choices(names, weights)[0]
+                parent = None if p.unit.territorial else ctx.campaign.province_authority
+                s = rng.randrange(1 << 30)
+                if kind == "activity_list":
+                    o = of.activity_list(p.unit.name, week, values, posts, seed=s, parent=parent)
+                else:
+                    writer = {"copied": of.copied_from_last_year, "no_diacritics": of.no_diacritics,
+                              "tcvn3": of.tcvn3, "text_numbers": of.text_numbers, "xls": of.xls,
+                              "ods": of.ods}[kind]
+                    o = writer(p.unit.name, week, values, posts, seed=s, parent=parent)
+                data, name = o.data, f"{k:05d} {o.name}"
+            path = folder / name
+            path.write_bytes(data)
+            files[family].append(path)
+    return files
+
+
+def bench_reader(paths: list[Path]) -> float:
+    from loaders.reader import read_workbook
+
+    blobs = [p.read_bytes() for p in paths]
+    t = time.perf_counter()
+    for b in blobs:
+        read_workbook(b)
+    return time.perf_counter() - t
+
+
+def bench_baseline(paths: list[Path]) -> float:
+    import pandas as pd
+
+    blobs = [p.read_bytes() for p in paths]
+    t = time.perf_counter()
+    for b in blobs:
+        pd.read_excel(io.BytesIO(b), engine="openpyxl", sheet_name=None, header=None)
+    return time.perf_counter() - t
+
+
+def bench_whole(folder: Path, work: Path, profile: bool = False) -> tuple[float, dict | None, str]:
+    dbfile = work / f"cold-{folder.name}.duckdb"
+    for p in (dbfile, Path(str(dbfile) + ".wal")):
+        if p.exists():
+            p.unlink()
+    cmd = [sys.executable]
+    prof = work / f"{folder.name}.prof"
+    if profile:
+        cmd += ["-m", "cProfile", "-o", str(prof)]
+    cmd += ["-m", "loaders", "ingest", str(folder), "--campaign", CAMPAIGN, "--db", str(dbfile), "--json"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+    elapsed = time.perf_counter() - t
+    out = None
+    try:
+        out = json.loads(r.stdout)
+    except (json.JSONDecodeError, ValueError):
+        pass
+    tail = "" if r.returncode == 0 else (r.stderr or r.stdout)[-2000:]
+    if profile and prof.exists():
+        import pstats
+
+        s = io.StringIO()
+        pstats.Stats(str(prof), stream=s).sort_stats("cumulative").print_stats(35)
+        tail += s.getvalue()
+    return elapsed, out, tail
+
+
+def statuses(out) -> dict:
+    """Count statuses in the ingest CLI's JSON, whatever its exact shape."""
+    if out is None:
+        return {}
+    if isinstance(out, dict):
+        for key in ("status", "statuses", "counts", "summary"):
+            if isinstance(out.get(key), dict):
+                return out[key]
+        items = out.get("files") or out.get("results") or []
+    else:
+        items = out
+    counts: dict[str, int] = {}
+    for it in items:
+        st = it.get("status") if isinstance(it, dict) else None
+        if st:
+            counts[st] = counts.get(st, 0) + 1
+    return counts
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000, help="files per family (default 2000)")
+    ap.add_argument("--baseline-sample", type=int, default=300, help=".xlsx files per family read by the baseline")
+    ap.add_argument("--keep", help="write the files to this folder and keep them")
+    ap.add_argument("--profile", action="store_true", help="run the whole path under cProfile and print it")
+    ap.add_argument("--families", default="template,office")
+    args = ap.parse_args(argv)
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_ingest_"))
+    if work.exists() and args.keep:
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        t = time.perf_counter()
+        con = db.connect(work / "setup.duckdb")
+        bootstrap.ensure_ready(con)
+        files = make_files(con, work / "files", args.n)
+        con.close()
+        print(f"generated {2 * args.n} files in {time.perf_counter() - t:.1f} s under {work}/files")
+        rows = []
+        for family in args.families.split(","):
+            paths = files[family]
+            t_read = bench_reader(paths)
+            xlsx = [p for p in paths if p.suffix == ".xlsx"][: args.baseline_sample]
+            t_read_x = bench_reader(xlsx) if xlsx else 0.0
+            t_base = bench_baseline(xlsx) if xlsx else 0.0
+            t_whole, out, err = bench_whole(work / "files" / family, work, args.profile)
+            rows.append((family, len(paths), t_read, t_whole, statuses(out), len(xlsx), t_read_x, t_base))
+            if err:
+                print(f"--- {family}: ingest output ---\n{err}")
+        print()
+        print(f"{'family':<9} {'files':>6} | {'reader f/s':>10} | {'whole s':>8} {'whole f/s':>9} {'target':>7} | "
+              f"{'baseline f/s':>12} {'reader f/s':>10} {'ratio':>6} | statuses")
+        for family, n, t_read, t_whole, st, nx, t_rx, t_base in rows:
+            base = nx / t_base if t_base else float("nan")
+            rx = nx / t_rx if t_rx else float("nan")
+            ratio = rx / base if t_base and t_rx else float("nan")
+            print(f"{family:<9} {n:>6} | {n / t_read:>10.0f} | {t_whole:>8.2f} {n / t_whole:>9.0f} "
+                  f"{'ok' if n / t_whole >= TARGET_WHOLE else 'MISS':>7} | {base:>12.1f} {rx:>10.0f} "
+                  f"{ratio:>5.0f}× | {st}")
+        print(f"\ntargets: whole path ≥ {TARGET_WHOLE:.0f} files/s ({args.n} files in ≤ {args.n / TARGET_WHOLE:.0f} s, "
+              f"cold database and start-up included); reader ≥ {TARGET_RATIO:.0f}× the openpyxl baseline "
+              f"(baseline on the first {args.baseline_sample} .xlsx files of each family)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
