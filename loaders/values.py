@@ -43,7 +43,8 @@ Periods (``parse_period`` reads one text; diacritics optional, so "Tuan tu ngay 
 A range wins over a week or month in the same text ("Tuần 37 (từ 08/9 đến 14/9/2025)"); the two are
 not cross-checked. A single date is not a period (title blocks carry the signing date). "Tuần 2
 tháng 9" (a week of a month) is an error asking for the dates, since offices count those weeks
-differently. A missing year may come from a 4-digit year in ``file_name``. Start after end → error.
+differently. A year missing everywhere else comes from another year written in the same text
+("Tuần 37/2025 (08/9 - 14/9)"), else from a 4-digit year in ``file_name``. Start after end → error.
 
 ``find_period`` tries each text in order, then all texts joined (a range split over cells, dates in
 real date cells included: "Từ ngày" | 08/9/2025 | "đến ngày" | 14/9/2025), then
@@ -228,8 +229,9 @@ _TOKEN = re.compile(
     r"|(?:(?<=ngay )|(?<=tu ))(?P<day>[0-9]{1,2})(?= ?(?:den|toi|[-–—~→]))"
     r")(?![0-9])"
     r"|\b(?:tuan|week) ?(?:so |thu )?(?P<wm_w>[0-9]{1,2}) ?(?:cua )?thang ?(?P<wm_m>[0-9]{1,2})"
-    r"|\b(?:tuan|week) ?(?:so |thu )?(?P<w>[0-9]{1,2})(?![0-9])(?:(?: ?(?:nam|[-/.,]) ?| )(?P<w_y>[0-9]{4})(?![0-9]))?"
-    r"|\bthang ?(?P<mo_m>[0-9]{1,2})(?![0-9])(?:(?: ?(?:nam|[-/.,]) ?| )(?P<mo_y>[0-9]{4})(?![0-9]))?"
+    r"|\b(?:tuan|week) ?(?:so |thu )?(?P<w>[0-9]{1,2})(?![0-9])(?:_YEAR_SEP(?P<w_y>[0-9]{4})(?![0-9]))?"
+    r"|\bthang ?(?P<mo_m>[0-9]{1,2})(?![0-9])(?:_YEAR_SEP(?P<mo_y>[0-9]{4})(?![0-9]))?"
+    .replace("_YEAR_SEP", r"(?: ?(?:nam|[-/.,]) ?| )")          # "/2025", " năm 2025", " - 2025", " 2025"
 )
 _CONNECTOR = re.compile(r" ?(?:den|toi|[-–—~→]|->)(?: het)?(?: ngay)? ?")
 _YEAR_IN_NAME = re.compile(r"(?<![0-9])(19[0-9]{2}|20[0-9]{2})(?![0-9])")
@@ -366,10 +368,11 @@ def _month(month: int, year: int | None, shown: str) -> tuple[date, date]:
 def _period_in(f: str, year_hint: int | None, week_start: int, shown: str) -> tuple[date, date] | None:
     """The period a folded text states, None if it states none; ValueError if it states a bad one."""
     tokens = _tokens(f)
+    # a year written elsewhere in the same text ("Tuần 37/2025 (08/9 - 14/9)") beats the file name's
+    year_hint = next((t.y for t in tokens if t.y is not None), year_hint)
     for t in tokens:
         if t.kind == "dayrange":
-            y = t.y
-            return _ordered(_make(t.d, t.m, y, t.text), _make(t.d2, t.m, y, t.text), shown)
+            return _ordered(_make(t.d, t.m, t.y, t.text), _make(t.d2, t.m, t.y, t.text), shown)
     for a, b in zip(tokens, tokens[1:]):
         if a.kind in ("date", "day") and b.kind == "date" and _CONNECTOR.fullmatch(f[a.end:b.start]):
             return _pair(a, b, year_hint, shown)

@@ -293,7 +293,7 @@ def _is_syllable(word: str) -> bool:
     if final not in _FINALS:
         return False
     splits = [(initial, vowels)]
-    if len(vowels) > 1 and (initial.endswith("q") and vowels[0] == "u" or initial.endswith("g") and vowels[0] == "i"):
+    if len(vowels) > 1 and (initial[-1:], vowels[0]) in (("q", "u"), ("g", "i")):
         splits.append((initial + vowels[0], vowels[1:]))     # "qu", "gi" as the initial
     for init, nucleus in splits:
         if len(init) > 3 or nucleus not in _NUCLEI:
