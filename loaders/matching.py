@@ -21,6 +21,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import duckdb
 from rapidfuzz import fuzz, process
@@ -174,6 +175,15 @@ class UnitIndex:
 
     def district_hint(self, text: object) -> set[str]:
         """Districts a title line names on its own ("UBND TP BUÔN MA THUỘT", "Huyện Krông Búk")."""
+        key = clean(text)
+        cache = self.__dict__.setdefault("_hint_cache", {})
+        if key not in cache:
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[key] = frozenset(self._district_hint(key))
+        return set(cache[key])
+
+    def _district_hint(self, text: str) -> set[str]:
         f = re.sub(r"\s+", " ", fold(text)).strip(" .:")
         stripped = _PREFIX.sub("", f).strip(" .:-")
         if not re.match(r"(thanh pho|thi xa|huyen|quan|tp|tx)\b", stripped):
@@ -190,6 +200,17 @@ class UnitIndex:
         written = clean(text)
         if not written:
             return None
+        key = (str(text), strong_only, frozenset(district_hint) if district_hint else None)
+        cache = self.__dict__.setdefault("_match_cache", {})
+        if key in cache:
+            return cache[key]
+        if len(cache) > 50_000:
+            cache.clear()
+        cache[key] = result = self._match_text(text, written, strong_only, district_hint)
+        return result
+
+    def _match_text(self, text: object, written: str, strong_only: bool,
+                    district_hint: set[str] | None) -> UnitMatch | None:
         lines = [written]
         if "\n" in str(text):
             lines += [clean(x) for x in str(text).splitlines() if clean(x)]
@@ -392,8 +413,17 @@ _ABBREV = {"fb": "facebook", "ttdt": "thong tin dien tu", "yt": "youtube", "tikt
 _FILLER = re.compile(r"^(?:tong\s+)?(?:so\s+luong|so\s+luot|so)\s+")
 
 
+@lru_cache(maxsize=100_000)
+def _norm_words(text: str) -> str:
+    f = fold(text)
+    f = re.sub(r"[^0-9a-z]+", " ", f)
+    return re.sub(r"\s+", " ", f).strip()
+
+
 def norm_words(text: object) -> str:
     """Folded, punctuation turned into spaces: "Tin, bài (TT cơ sở)" → "tin bai tt co so"."""
+    if isinstance(text, str):
+        return _norm_words(text)
     f = fold(text)
     f = re.sub(r"[^0-9a-z]+", " ", f)
     return re.sub(r"\s+", " ", f).strip()
@@ -485,7 +515,9 @@ class IndicatorIndex:
                 expanded.append(e)
         return out + expanded
 
-    def match(self, text: object, code_cell: object = None) -> IndicatorMatch | None:
+    def match(self, text: object, code_cell: object = None, loose: bool = True) -> IndicatorMatch | None:
+        """The indicator a row names: its code cell, else its wording (exact on the folded form, then,
+        with loose, fuzzy and by distinctive words)."""
         if code_cell not in (None, ""):
             c = self.by_code(code_cell)
             if c:
@@ -500,6 +532,8 @@ class IndicatorIndex:
         c = self.by_code(text)
         if c:
             return IndicatorMatch(c, "code")
+        if not loose:
+            return None
         return self._fuzzy(vs) or self._keywords(clean(text))
 
     def _keywords(self, text: str) -> IndicatorMatch | None:
@@ -541,9 +575,21 @@ class IndicatorIndex:
     def is_group(self, text: object) -> bool:
         """A section heading naming a channel group ("II. Hệ thống thông tin cơ sở")."""
         k = norm_words(strip_numbering(clean(text)))
+        if not k:
+            return False
         if k in self.groups:
             return True
-        return any(fuzz.ratio(k, g) >= 90 for g in self.groups)
+        k2 = _GROUP_FILLER.sub("", k).strip()
+        if k2 in self.groups:
+            return True
+        words = set(k2.split())
+        if len(k2) >= 5 and any(words <= set(g.split()) for g in self.groups):
+            return True
+        return any(fuzz.ratio(k2, g) >= 90 for g in self.groups)
+
+
+_GROUP_FILLER = re.compile(r"^(?:cong tac |hoat dong |ket qua )?(?:thong tin )?(?:tuyen truyen )?(?:tren |qua |bang |ve )?"
+                           r"(?:he thong |cac )?")
 
 
 def _words(text: str) -> set[str]:

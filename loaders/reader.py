@@ -44,7 +44,7 @@ class Sheet:
 
     @property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        return len(self.rows[0]) if self.rows else 0     # calamine rows are all as wide as the sheet
 
     def value(self, r: int, c: int):
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
@@ -154,6 +154,11 @@ def sniff(data: bytes) -> str:
                             "(.xlsx, .xls) hoặc .ods, tốt nhất là theo tệp mẫu.")
         raise ReadError("Tệp Office cũ này không chứa bảng tính Excel: hãy lưu lại báo cáo dạng .xlsx rồi gửi.")
     if head[:4] == ZIP_MAGIC:
+        # member names are stored uncompressed: most files are told apart without unzipping
+        if data[30:38] == b"mimetype" and data[38:38 + len(ODS_MIME)] == ODS_MIME:
+            return "ods"
+        if b"xl/workbook.xml" in data and b"[Content_Types].xml" in data:
+            return "xlsm" if b"xl/vbaProject.bin" in data else "xlsx"
         try:
             z = zipfile.ZipFile(io.BytesIO(data))
             names = set(z.namelist())
@@ -224,7 +229,8 @@ def read_workbook(data: bytes) -> Workbook:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             s = wb.get_sheet_by_name(meta.name)
-            rows = [[_norm_value(v) for v in row] for row in s.to_python(skip_empty_area=False)]
+            rows = [[v if v.__class__ is str else _norm_value(v) for v in row]
+                    for row in s.to_python(skip_empty_area=False)]
             merged = s.merged_cell_ranges or []
             sheets.append(Sheet(meta.name, _visibility(meta.visible), rows, list(merged)))
     except pc.PasswordError as e:

@@ -33,6 +33,8 @@ from loaders.reader import META_SHEET, Sheet, Workbook, cell_ref
 from loaders.text import clean, fold
 from loaders.validate import Message, message, week_of
 
+_fold = lru_cache(maxsize=100_000)(fold)
+
 HEADER_SCAN_ROWS = 60
 
 # --------------------------------------------------------------------------- cell text
@@ -99,7 +101,11 @@ _ROLE_RULES = [
 ]
 
 
+@lru_cache(maxsize=50_000)
 def header_role(text: str) -> str | None:
+    """The column role a header cell's text names (cached: the same headers come in every file)."""
+    if len(text) > 80:
+        return None
     k = norm_words(text)
     if not k or len(k) > 60:
         return None
@@ -120,35 +126,39 @@ class Table:
     end_row: int | None = None
 
 
-def _roles_of_row(sheet: Sheet, r: int, tx: Texts, width: int) -> dict[int, tuple[str, str]]:
+def _roles_of_row(sheet: Sheet, r: int, tx: Texts, width: int = 0) -> dict[int, tuple[str, str]]:
+    """Column → (role, header text) for the header words found in row r (merged cells filled in)."""
+    cache = sheet.__dict__.setdefault("_roles", {})
+    if r in cache:
+        return cache[r]
     out = {}
-    for c in range(width):
-        v = sheet.text_at(r, c)
-        if isinstance(v, str) and v.strip():
-            t = tx(v)
-            role = header_role(t)
+    row = sheet.rows[r] if r < len(sheet.rows) else []
+    merged = bool(sheet.merged)
+    for c, v in enumerate(row):
+        if v == "" and merged:
+            v = sheet.text_at(r, c)
+        if isinstance(v, str) and v:
+            role = header_role(v)
             if role:
-                out[c] = (role, t)
+                out[c] = (role, v)
+    cache[r] = out
     return out
 
 
 def find_table(sheet: Sheet, tx: Texts, start: int = 0) -> Table | None:
     """The first table header at or after row `start`, with its column roles."""
-    width = sheet.width
     last = min(sheet.height, start + HEADER_SCAN_ROWS)
     for r in range(start, last):
         row = sheet.rows[r]
-        if not any(isinstance(v, str) and v.strip() for v in row):
-            continue
-        roles = _roles_of_row(sheet, r, tx, width)
-        if len({role for role, _ in roles.values()}) < 2:
+        roles = _roles_of_row(sheet, r, tx)
+        if len(roles) < 2 or len({role for role, _ in roles.values()}) < 2:
             continue
         if sum(1 for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)) > 2:
             continue
         # a second header row below ("Trong kỳ | Lũy kế" under a merged "Số lượng")
         first = r + 1
         if r + 1 < sheet.height:
-            sub = _roles_of_row(sheet, r + 1, tx, width)
+            sub = _roles_of_row(sheet, r + 1, tx)
             sub_numbers = sum(1 for v in sheet.rows[r + 1] if isinstance(v, (int, float)) and not isinstance(v, bool))
             if sub and sub_numbers == 0 and not _looks_like_data(sheet, r + 1, tx):
                 merged = dict(roles)
@@ -168,7 +178,7 @@ def find_table(sheet: Sheet, tx: Texts, start: int = 0) -> Table | None:
 def _looks_like_data(sheet: Sheet, r: int, tx: Texts) -> bool:
     row = sheet.rows[r]
     texts = [tx(v) for v in row if isinstance(v, str) and v.strip()]
-    return any(re.match(r"^(i|ii|iii|iv|v|vi|1|a)[.)]", fold(t)) for t in texts)
+    return any(re.match(r"^(i|ii|iii|iv|v|vi|1|a)[.)]", _fold(t)) for t in texts)
 
 
 def _classify(roles: dict[int, tuple[str, str]]) -> Table | None:
@@ -374,11 +384,12 @@ class ReportParser:
     def _table_end(self, sheet: Sheet, t: Table) -> int:
         """First row after the table's data: a signature block, or the next header."""
         for r in range(t.first_row, sheet.height):
-            first_text = next((self.tx(v) for v in sheet.rows[r] if isinstance(v, str) and v.strip()), "")
-            if first_text and _STOP.match(fold(first_text)):
+            first_text = next((v for v in sheet.rows[r] if isinstance(v, str) and v), "")
+            if first_text and _STOP.match(_fold(first_text)):
                 return r
-            roles = {role for role, _ in _roles_of_row(sheet, r, self.tx, sheet.width).values()}
-            if len(roles) >= 2 and _classify(_roles_of_row(sheet, r, self.tx, sheet.width)) is not None:
+            row_roles = _roles_of_row(sheet, r, self.tx)
+            if len(row_roles) >= 2 and len({role for role, _ in row_roles.values()}) >= 2 \
+                    and _classify(row_roles) is not None:
                 return r
         return sheet.height
 
@@ -524,14 +535,21 @@ class ReportParser:
             kind = self._row_kind(name, stt, code_cell)
             if kind in ("total", "numbering", "section"):
                 continue
-            m = ix.match(name, code_cell) if kind == "candidate" else None
+            m = ix.match(name, code_cell, loose=False)
+            if m is None and ix.is_group(name):
+                continue                      # a channel group heading (or its subtotal)
+            if m is not None and m.how != "code" and raw_q in ("", None) and norm_words(
+                    strip_numbering(name)) in ix.groups:
+                continue                      # "8. Cuộc thi": a heading that is also an indicator's name
+            if m is None:
+                m = ix.match(name, code_cell)
             if m is None:
                 if kind == "candidate" and code_cell and not ix.by_code(code_cell) and _has_number(raw_q):
                     self.out.add("error", f"Mã chỉ tiêu “{code_cell}” không có trong danh mục: hãy dùng tệp mẫu, "
                                           "không sửa cột “Mã chỉ tiêu”.", sheet.name,
                                  cell_ref(r, t.cols["code"]))
                     continue
-                if _has_number(raw_q) and not ix.is_group(name):
+                if _has_number(raw_q):
                     label = name or code_cell or "(trống)"
                     self.out.add("error", f"Không nhận ra chỉ tiêu “{label}” (dòng {r + 1}) nên không biết ghi số "
                                           f"“{self.tx(raw_q)}” vào đâu: hãy ghi tên chỉ tiêu như trong tệp mẫu "
@@ -551,10 +569,13 @@ class ReportParser:
                 prev.value = max(prev.value, value) if info["is_flag"] else prev.value + value
                 if cum is not None:
                     prev.cumulative = (prev.cumulative or 0) + cum
-                seen[m.code].append(qref)
+                if value:
+                    seen[m.code].append(qref)
+                if not prev.value and value:
+                    prev.cell, prev.cum_cell = qref, cref
             else:
                 sec.values[m.code] = Value(m.code, value, cum, sheet.name, qref, cref)
-                seen[m.code] = [qref]
+                seen[m.code] = [qref] if value else []
         for code, refs in seen.items():
             if len(refs) > 1:
                 self.out.add("warning", f"Chỉ tiêu “{ix.info[code]['name']}” có ở {len(refs)} dòng "
@@ -570,8 +591,8 @@ class ReportParser:
     def _row_kind(self, name: str, stt: str, code_cell: str) -> str:
         if code_cell and self.ix.indicators.by_code(code_cell):
             return "candidate"
-        f = fold(name)
-        fs = fold(stt)
+        f = _fold(name)
+        fs = _fold(stt)
         if _TOTAL.match(f) or _TOTAL.match(fs):
             return "total"
         if not name and not code_cell:
@@ -631,7 +652,7 @@ class ReportParser:
             texts = [(c, self.tx(sheet.value(r, c))) for c in t.name_cols]
             if not any(x for _, x in texts):
                 continue
-            if any(_TOTAL.match(fold(x)) for _, x in texts if x):
+            if any(_TOTAL.match(_fold(x)) for _, x in texts if x):
                 continue
             m, name_c = None, texts[0][0]
             for c, x in texts:
@@ -721,7 +742,7 @@ class ReportParser:
             if not (platform or title or url or raw_d not in ("", None)):
                 continue
             first_text = next((self.tx(v) for v in sheet.rows[r] if isinstance(v, str) and v.strip()), "")
-            if first_text and _STOP.match(fold(first_text)):
+            if first_text and _STOP.match(_fold(first_text)):
                 break
             day = None
             if raw_d not in ("", None):
@@ -828,7 +849,7 @@ class ReportParser:
         ambiguous = None
         for strong in (True, False):
             for sheet, ref, text in self.title_texts:
-                if _NOT_UNIT.match(fold(text)):
+                if _NOT_UNIT.match(_fold(text)):
                     continue
                 m = units.match_text(text, strong_only=strong, district_hint=hint or None)
                 if m is None:

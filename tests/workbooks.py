@@ -114,6 +114,7 @@ def _patch_cached(data: bytes, cached: dict[tuple[int, str], object]) -> bytes:
 
 
 def _as_xlsm(data: bytes) -> bytes:
+    """The macro-enabled flavour: its content type, and a (dummy) VBA project part as Excel writes."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -122,7 +123,10 @@ def _as_xlsm(data: bytes) -> bytes:
             if item.filename == "[Content_Types].xml":
                 body = body.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
                                     b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                body = body.replace(b"</Types>", b'<Default Extension="bin" '
+                                    b'ContentType="application/vnd.ms-office.vbaProject"/></Types>')
             dst.writestr(item, body)
+        dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
     return out.getvalue()
 
 

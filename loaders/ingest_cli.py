@@ -1,0 +1,120 @@
+"""`python -m loaders ingest PATH... --campaign CODE [--db FILE] [--json]`: weekly reports into the store.
+
+PATH: files or folders (folders are walked recursively for .xlsx/.xlsm/.xls/.ods). A --db that does not
+exist yet is created, migrated and made ready (master data, indicators, campaigns).
+
+Output contract (other tools rely on it)
+- --json: one JSON object per file per line on stdout, in the order the files were read:
+  {"file", "status": "accepted"|"unchanged"|"rejected", "unit_code", "period_start": "YYYY-MM-DD",
+   "period_end", "messages": [{"level": "error"|"warning"|"info", "text", "sheet", "cell"}]}
+  plus "periods": [{"start", "end"}] for a workbook holding several weeks.
+- without --json: a progress bar on stderr and a readable Vietnamese summary on stdout.
+- exit status: 0 when no file was rejected, 1 when any was, 2 for a usage error (unknown campaign,
+  no files, a path that does not exist).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from loaders import db
+
+
+def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="tệp báo cáo hoặc thư mục (đọc cả thư mục con)")
+    p.add_argument("--campaign", required=True, help="mã kế hoạch, ví dụ daklak-2025")
+    p.add_argument("--json", action="store_true", help="mỗi tệp một dòng JSON trên stdout")
+    p.add_argument("--actor", default="cli", help="người/công cụ nộp, ghi vào nhật ký (mặc định: cli)")
+
+
+def _usage_error(text: str) -> int:
+    print(f"Lỗi: {text}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    from loaders import bootstrap
+    from loaders.ingest import UnknownCampaign, collect_paths, ingest_paths
+
+    started = time.perf_counter()
+    files, missing = collect_paths(args.paths)
+    if missing:
+        return _usage_error("không tìm thấy " + ", ".join(f"“{p}”" for p in missing) + ".")
+    if not files:
+        return _usage_error("không có tệp báo cáo nào (.xlsx, .xlsm, .xls, .ods) trong "
+                            + ", ".join(f"“{p}”" for p in args.paths) + ".")
+    path = db.db_path(args.db)
+    con = db.connect(path)
+    try:
+        ready = con.execute("select count(*) from units").fetchone()[0] > 0 and \
+            con.execute("select count(*) from campaigns where code = ?", [args.campaign]).fetchone()[0] > 0
+        if not ready:
+            bootstrap.ensure_ready(con)
+        known = [c for (c,) in con.execute("select code from campaigns order by code").fetchall()]
+        if args.campaign not in known:
+            return _usage_error(f"không có kế hoạch “{args.campaign}”. Các kế hoạch: {', '.join(known) or '(chưa có)'}.")
+        progress = None if args.json else _ProgressBar(sys.stderr)
+        try:
+            results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress)
+        except UnknownCampaign as e:
+            return _usage_error(str(e))
+        if progress:
+            progress.done()
+    finally:
+        con.close()
+    if args.json:
+        out = sys.stdout
+        for r in results:
+            out.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+        out.flush()
+    else:
+        _summary(results, time.perf_counter() - started)
+    return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+class _ProgressBar:
+    """A one-line progress bar, redrawn at most ten times a second."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, i: int, n: int, name: str) -> None:
+        now = time.perf_counter()
+        if i < n and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = int(width * i / max(n, 1))
+        tail = name[-40:]
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {i}/{n} {tail:<40}")
+        self.stream.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _summary(results, seconds: float) -> None:
+    counts = {"accepted": 0, "unchanged": 0, "rejected": 0}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    n = len(results)
+    print(f"Đã đọc {n} tệp trong {seconds:.1f} giây: {counts['accepted']} được nhận, "
+          f"{counts['unchanged']} không thay đổi (đã nộp trước đó), {counts['rejected']} bị từ chối.")
+    warned = [r for r in results if r.status == "accepted" and r.warnings]
+    if warned:
+        print(f"{len(warned)} tệp được nhận có cảnh báo cần xem lại.")
+    for r in results:
+        if r.status != "rejected" and not r.warnings:
+            continue
+        label = "TỪ CHỐI" if r.status == "rejected" else "CẢNH BÁO"
+        print(f"\n[{label}] {r.file}")
+        for m in r.messages:
+            if m.level == "error" or (m.level == "warning" and r.status != "rejected"):
+                print(f"  - {m.text}")
