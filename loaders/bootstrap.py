@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False):
         from loaders import demo
 
-        if demo.ensure_demo(con, progress=demo.cli_progress()):
+        if demo.ensure_demo(con, progress=demo.stderr_bar()):
             print("Đã sinh dữ liệu minh họa.")
         else:
             print("Cơ sở dữ liệu đã có báo cáo: không sinh dữ liệu minh họa.")

@@ -1,7 +1,97 @@
-"""Placeholder until the page lands (being built now)."""
+"""Nộp báo cáo (staff): download the template, send the week's files, learn at once what to fix.
+
+Every file goes through the same ingestion path as `python -m loaders ingest`: nothing is stored
+unless the whole file is valid; a rejected file comes back with comments on the faulty cells.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
 import streamlit as st
 
-from pages.common import campaign_sidebar
+from loaders import annotate, ingest, template
+from pages.common import campaign_sidebar, connection, data_changed, q, vn_date
 
-campaign_sidebar()
-st.info("Trang đang được xây dựng.")
+STATUS = {
+    "accepted": ("✅", "Đã nhận", st.success),
+    "unchanged": ("♻️", "Không thay đổi (tệp này đã được nộp trước đó)", st.info),
+    "rejected": ("❌", "Bị từ chối", st.error),
+}
+LEVELS = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+
+campaign = campaign_sidebar()
+code = campaign["campaign_code"]
+st.title("Nộp báo cáo tuần")
+st.caption("Tải mẫu báo cáo của đơn vị, điền số liệu, rồi gửi tệp. Hệ thống cũng nhận các tệp báo cáo "
+           "tự lập (.xlsx, .xls, .ods) theo mẫu cũ của đơn vị.")
+
+units = q("reporting_units", campaign=code)
+weeks = q("campaign_week_list", campaign=code)
+
+with st.expander("📥 Tải mẫu báo cáo", expanded=False):
+    c1, c2 = st.columns(2)
+    unit_code = c1.selectbox(
+        "Đơn vị", units["unit_code"].tolist(), key="up_tpl_unit",
+        format_func=dict(zip(units["unit_code"], units["unit_name"])).get,
+    )
+    as_of = pd.Timestamp(campaign["as_of"]).date()
+    current = weeks[weeks["week_start"].dt.date <= as_of] if not weeks.empty else weeks
+    default = len(current) - 1 if len(current) else 0
+    week = c2.selectbox(
+        "Tuần", weeks["week_start"].dt.date.tolist(), index=default, key="up_tpl_week",
+        format_func=lambda d: f"Tuần {vn_date(d)} – {vn_date(d + timedelta(days=6))}",
+    )
+    if unit_code and week:
+        data = template.build_template(connection(), code, unit_code, week)
+        st.download_button(
+            "Tải mẫu (.xlsx)", data, file_name=template.template_filename(code, unit_code, week),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_tpl_dl",
+        )
+
+st.subheader("Gửi tệp báo cáo")
+files = st.file_uploader(
+    "Chọn một hoặc nhiều tệp", type=["xlsx", "xlsm", "xls", "ods"], accept_multiple_files=True,
+    key="up_files", help="Mỗi tệp được kiểm tra riêng: tệp hợp lệ được lưu, tệp có lỗi không được lưu.",
+)
+actor = st.session_state.get("user", "cán bộ đơn vị")
+
+if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_submit"):
+    results = []
+    bar = st.progress(0.0, text="Đang kiểm tra…")
+    for i, f in enumerate(files or []):
+        data = f.getvalue()
+        result = ingest.ingest_bytes(connection(), data, f.name, code, actor=actor)
+        fixed = annotate.annotated_workbook(data, f.name, result) if result.status == "rejected" else None
+        results.append((f.name, result, fixed))
+        bar.progress((i + 1) / len(files), text=f"Đã kiểm tra {i + 1}/{len(files)} tệp")
+    bar.empty()
+    if any(r.status == "accepted" for _, r, _ in results):
+        data_changed()
+    st.session_state["up_results"] = results
+
+results = st.session_state.get("up_results", [])
+if results:
+    counts = pd.Series([r.status for _, r, _ in results]).value_counts()
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Đã nhận", int(counts.get("accepted", 0)))
+    c2.metric("Không thay đổi", int(counts.get("unchanged", 0)))
+    c3.metric("Bị từ chối", int(counts.get("rejected", 0)))
+for i, (name, r, fixed) in enumerate(results):
+    icon, label, show = STATUS[r.status]
+    unit = dict(zip(units["unit_code"], units["unit_name"])).get(r.unit_code, r.unit_code or "chưa xác định")
+    period = (f"tuần {vn_date(r.period_start)} – {vn_date(r.period_end)}" if r.period_start else "kỳ chưa xác định")
+    if len(r.periods or []) > 1:
+        period = f"{len(r.periods)} kỳ, từ {vn_date(r.periods[0][0])} đến {vn_date(r.periods[-1][1])}"
+    show(f"{icon} **{name}** — {label} · {unit} · {period}")
+    if r.messages:
+        st.dataframe(
+            pd.DataFrame([{"Mức": LEVELS.get(m.level, m.level), "Nội dung": m.text,
+                           "Trang tính": m.sheet or "", "Ô": m.cell or ""} for m in r.messages]),
+            hide_index=True, width="stretch", key=f"up_msgs_{i}",
+        )
+    if fixed:
+        st.download_button(
+            "Tải lại tệp có ghi chú tại các ô lỗi", fixed, file_name=f"loi_{name.rsplit('.', 1)[0]}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"up_fix_{i}",
+        )
