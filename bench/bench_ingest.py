@@ -120,11 +120,12 @@ def bench_whole(folder: Path, work: Path, profile: bool = False) -> tuple[float,
     t = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     elapsed = time.perf_counter() - t
-    out = None
-    try:
-        out = json.loads(r.stdout)
-    except (json.JSONDecodeError, ValueError):
-        pass
+    out = []  # --json: one JSON object per file per line
+    for line in r.stdout.splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
     tail = "" if r.returncode == 0 else (r.stderr or r.stdout)[-2000:]
     if profile and prof.exists():
         import pstats

@@ -196,6 +196,7 @@ def district_short(name: str) -> str:
 class Profile:
     unit: Unit
     size: float
+    seed: int = 0
     cohort: str = "regular"
     habit: str = "template"
     stop_after: int | None = None        # index of the last week reported (stopped cohort)
@@ -212,7 +213,7 @@ def make_profiles(ctx: Context, seed: int, n_weeks: int, olds: dict) -> list[Pro
     profiles = []
     for u in ctx.units:
         r = random.Random(f"{seed}:unit:{u.code}")
-        p = Profile(u, size=math.exp(r.gauss(0, 0.35)))
+        p = Profile(u, size=math.exp(r.gauss(0, 0.35)), seed=seed)
         p.fills_cumulative = r.random() < 0.5
         p.leaves_zero_blank = r.random() < 0.4
         p.posts_rate = {"phuong": 0.45, "so_nganh": 0.5, "bao_chi": 0.6}.get(u.kind, 0.2)
@@ -283,32 +284,51 @@ def milestone_boost(ctx: Context, day: date) -> float:
     return 1.0 + b
 
 
+def lump_week(ctx: Context, p: Profile, code: str, phase: tuple[date, date]) -> date:
+    """The week (start) of a phase in which a unit does the bulk of a per-phase task (hangs its
+    flags, runs its avatar drive): one of the first third of the phase's weeks."""
+    weeks = [w for w in ctx.campaign.weeks() if phase[0] <= w[0] + timedelta(days=3) <= phase[1]]
+    if not weeks:
+        return phase[0]
+    r = random.Random(f"{p.seed}:lump:{p.unit.code}:{code}:{phase[0]}")
+    return weeks[r.randrange(max(1, len(weeks) // 3))][0]
+
+
 def week_values(ctx: Context, p: Profile, wi: int, n_weeks: int, week: tuple[date, date],
                 rng: random.Random) -> dict[str, float]:
+    """One unit's values for one week: the tasks of its kind, around (mostly above) their minimums,
+    scaled by the unit's size and kind, raised near milestones, lowered for the lagging cohorts."""
     mid = week[0] + timedelta(days=3)
     boost = milestone_boost(ctx, mid)
-    pa, pb = ctx.phase_of(mid)
-    phase_weeks = max(1.0, ((pb - pa).days + 1) / 7)
+    phase = ctx.phase_of(mid)
+    phase_weeks = max(1.0, ((phase[1] - phase[0]).days + 1) / 7)
     mix = KIND_MIX.get(p.unit.kind, {})
-    factor = p.size * boost
+    cohort = 1.0
     if p.cohort == "weak":
-        factor *= 0.3
+        cohort = 0.3
     if p.cohort == "dropping" and wi >= n_weeks - 2:
-        factor *= 0.1
+        cohort = 0.1
     values: dict[str, float] = {}
     for code, group, mw, mp in ctx.tasks.get(p.unit.kind, []):
-        if code in ctx.flags:
-            chance = 0.5 if p.cohort == "weak" else 0.92
-            values[code] = 1 if rng.random() < chance and p.silent_group != group else 0
+        if p.silent_group == group:
+            values[code] = 0
             continue
-        if mw:
-            mean = mw * p.scale.get(code, 1.3)
-        elif mp:
-            mean = mp / phase_weeks * p.scale.get(code, 1.3)
+        if code in ctx.flags:
+            values[code] = 1 if rng.random() < (0.5 if p.cohort == "weak" else 0.92) else 0
+            continue
+        scale = p.scale.get(code, 1.3)
+        size = p.size * mix.get(group, 1.0)
+        if mw:      # a weekly minimum: a small unit still aims at it
+            mean = mw * scale * max(0.9, size)
+        elif mp and mp / phase_weeks >= 0.5:   # a minimum per phase: spread over its weeks
+            mean = mp / phase_weeks * scale * max(0.9, size)
+        elif mp:    # a few per phase (one conference, five banners): done in one early week
+            mean = 0.1 * mp / phase_weeks
+            if week[0] == lump_week(ctx, p, code, phase):
+                mean += mp * scale
         else:
-            mean = BASE_RATE.get(code, 1.0) * p.scale.get(code, 1.3)
-        mean *= factor * mix.get(group, 1.0)
-        values[code] = 0 if p.silent_group == group else poisson(rng, mean)
+            mean = BASE_RATE.get(code, 1.0) * scale * size
+        values[code] = poisson(rng, mean * boost * cohort)
     return values
 
 
@@ -416,7 +436,8 @@ class Planner:
             start = datetime.combine(week[1] - timedelta(days=2), datetime.min.time()) + timedelta(hours=14)
             span = (deadline - start).total_seconds()
             return start + timedelta(seconds=int(rng.random() * span))
-        return deadline + timedelta(seconds=int(rng.uniform(2 * 3600, 6 * 86400)))
+        # late is mostly a day late, now and then a week
+        return deadline + timedelta(seconds=int(min(2 * 3600 + rng.expovariate(1 / 86400), 8 * 86400)))
 
     def free_form(self, p: Profile, family: str, week: tuple[date, date], values: dict, cumulative,
                   posts: list[dict], rng: random.Random) -> of.OfficeFile:
