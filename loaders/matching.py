@@ -290,11 +290,11 @@ class UnitIndex:
             full = fold_key(f"{kind} {span}") if kind else None
             short = fold_key(span)
             acc_full, acc_short = accent_key(f"{kind} {span}"), accent_key(span)
-            steps = []
+            ambiguous = None
+            steps = [("current", full, acc_full), ("legacy", full, acc_full),
+                     ("current", short, acc_short), ("legacy", short, acc_short)]
             if district_codes and self.legacy:
-                steps.append(("legacy", full, acc_full))
-            steps += [("current", full, acc_full), ("legacy", full, acc_full),
-                      ("current", short, acc_short), ("legacy", short, acc_short)]
+                steps.insert(0, ("legacy-in-district", full, acc_full))
             for where, key, acc in steps:
                 if not key:
                     continue
@@ -302,10 +302,18 @@ class UnitIndex:
                 codes = set(index.get(key, ()))
                 if not codes:
                     continue
+                if where == "legacy-in-district":
+                    codes = {c for c in codes if self.legacy[c].district_code in district_codes}
+                    where = "legacy"
                 codes = self._narrow(codes, where, acc, district_codes)
                 result = self._result(written, codes, where, district)
-                if result is not None:
+                if result is None:
+                    continue
+                if result.code is not None:
                     return result
+                ambiguous = ambiguous or result
+            if ambiguous is not None:
+                return ambiguous
         return None
 
     def _districts(self, district: str) -> set[str]:

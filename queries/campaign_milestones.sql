@@ -1,16 +1,22 @@
 -- name: campaign_milestones
--- grain: one row per milestone of the campaign
--- key: milestone_code
+-- grain: one row per milestone
+-- key: campaign_code, milestone_code
 -- params: $campaign
--- columns: milestone_code, milestone_name, milestone_date, note
-with milestones as (
-    select * from milestones where list_contains($campaign, campaign_code)
+-- columns: campaign_code, milestone_code, milestone_name, milestone_date, note
+-- Named dates (congresses) drawn on every timeline.
+with milestone as (
+    select * from milestones where campaign_code in (select unnest($campaign))
 ),
 
 final as (
-    select code as milestone_code, name as milestone_name, date as milestone_date, note
-    from milestones
-    order by date, code
+    select
+        campaign_code,
+        code as milestone_code,
+        name as milestone_name,
+        date as milestone_date,
+        note
+    from milestone
+    order by campaign_code, date, code
 )
 
 select * from final

@@ -1,26 +1,30 @@
 -- name: reporting_units
--- grain: one row per reporting unit of the campaign
--- key: unit_code
+-- grain: one row per reporting unit
+-- key: campaign_code, unit_code
 -- params: $campaign
--- columns: unit_code, unit_name, kind, kind_name, territorial
-with units as (
-    select * from campaign_units where list_contains($campaign, campaign_code)
-),
-
-kinds as (
-    select * from reporting_kinds where list_contains($campaign, campaign_code)
+-- columns: campaign_code, unit_code, unit_name, short_name, kind, kind_name, territorial,
+--    district_code, lat, lon, area_km2
+-- The units that report in a campaign: its commune-level units (territorial) and its own
+-- departments, press agencies, associations (and districts for legacy campaigns).
+with unit as (
+    select * from metric_units where campaign_code in (select unnest($campaign))
 ),
 
 final as (
     select
-        u.unit_code,
-        u.name as unit_name,
-        u.kind,
-        k.name as kind_name,
-        u.territorial
-    from units u
-    left join kinds k on k.kind = u.kind
-    order by u.territorial desc, u.name, u.unit_code
+        campaign_code,
+        unit_code,
+        name as unit_name,
+        short_name,
+        kind,
+        kind_name,
+        territorial,
+        district_code,
+        lat,
+        lon,
+        area_km2
+    from unit
+    order by campaign_code, territorial desc, kind, unit_name
 )
 
 select * from final

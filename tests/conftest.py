@@ -3,7 +3,9 @@ session through the real loaders, and a private copy of it per test.
 
 - `ready_db_path`  session-scoped path of the built database (do not write to it);
 - `db_path`        a fresh copy for one test (a file in tmp_path);
-- `con`            a connection to that copy, closed after the test.
+- `con`            a connection to that copy, closed after the test;
+- `ready_con`      one read-only connection to the built database for the whole session, for tests
+                   that only read (much faster than a copy per test).
 """
 from __future__ import annotations
 
@@ -35,5 +37,12 @@ def db_path(ready_db_path: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def con(db_path: Path):
     c = db.connect(db_path)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def ready_con(ready_db_path: Path):
+    c = db.connect(ready_db_path, read_only=True)
     yield c
     c.close()

@@ -385,3 +385,43 @@ def value_cells(sheets: list[SheetSpec], code: str) -> str:
         if len(row) > 1 and row[1] == code:
             return f"E{r + 1}"
     raise KeyError(code)
+
+
+FREE_HEADER = ["STT", "Nội dung", "Đơn vị tính", "Số lượng", "Lũy kế", "Ghi chú"]
+
+
+def free_form(title_lines: list[str], period_line: str | None, rows: list[list], *,
+              header: list[str] | None = None, col0: int = 0, blank_rows: int = 1,
+              sheet_name: str = "Sheet1", footer: bool = True) -> SheetSpec:
+    """A hand-made report: title lines (merged over the table's width), the national motto, a report
+    title and the period line, blank rows, then the table (starting at column col0) and a signature."""
+    header = header or FREE_HEADER
+    width = len(header)
+    pad = [None] * col0
+    out: list[list] = []
+    merges: list[str] = []
+    half = max(2, width // 2)
+    motto = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    for i in range(max(len(title_lines), 2)):
+        left = title_lines[i] if i < len(title_lines) else None
+        right = motto[i] if i < 2 else None
+        row = pad + [left] + [None] * (half - 1) + [right]
+        out.append(row)
+        r = len(out)
+        merges.append(f"{_letter(col0)}{r}:{_letter(col0 + half - 1)}{r}")
+        merges.append(f"{_letter(col0 + half)}{r}:{_letter(col0 + width - 1)}{r}")
+    out.append([])
+    out.append(pad + ["BÁO CÁO KẾT QUẢ CÔNG TÁC TUYÊN TRUYỀN"])
+    merges.append(f"{_letter(col0)}{len(out)}:{_letter(col0 + width - 1)}{len(out)}")
+    if period_line is not None:
+        out.append(pad + [period_line])
+        merges.append(f"{_letter(col0)}{len(out)}:{_letter(col0 + width - 1)}{len(out)}")
+    out += [[] for _ in range(blank_rows)]
+    out.append(pad + list(header))
+    for row in rows:
+        out.append(pad + list(row))
+    if footer:
+        out.append([])
+        out.append(pad + [None] * (width - 2) + ["NGƯỜI LẬP BIỂU"])
+        out.append(pad + [None] * (width - 2) + ["(ký, ghi rõ họ tên)"])
+    return SheetSpec(sheet_name, out, merges)
