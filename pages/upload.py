@@ -14,9 +14,9 @@ from loaders import annotate, ingest, template
 from pages.common import campaign_sidebar, connection, data_changed, q, vn_date
 
 STATUS = {
-    "accepted": ("✅", "Đã nhận", st.success),
-    "unchanged": ("♻️", "Không thay đổi (tệp này đã được nộp trước đó)", st.info),
-    "rejected": ("❌", "Bị từ chối", st.error),
+    "accepted": (":material/check_circle:", "Đã nhận", st.success),
+    "unchanged": (":material/sync:", "Không thay đổi (tệp này đã được nộp trước đó)", st.info),
+    "rejected": (":material/cancel:", "Bị từ chối", st.error),
 }
 LEVELS = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 
@@ -29,7 +29,7 @@ st.caption("Tải mẫu báo cáo của đơn vị, điền số liệu, rồi g
 units = q("reporting_units", campaign=code)
 weeks = q("campaign_week_list", campaign=code)
 
-with st.expander("📥 Tải mẫu báo cáo", expanded=False):
+with st.expander("Tải mẫu báo cáo", icon=":material/download:", expanded=True):
     c1, c2 = st.columns(2)
     unit_code = c1.selectbox(
         "Đơn vị", units["unit_code"].tolist(), key="up_tpl_unit",
