@@ -220,18 +220,18 @@ else:
         "Hạng": range(1, len(top) + 1),
         "Xã, phường": top["unit_name"],
         "Điểm": top["score"],
-        "Lý do": top["reasons_text"],
+        "Lý do": top["reasons"].map(lambda rs: " • ".join(rs)),
         "Hoàn thành đợt": 100 * top["completion"],
     })
     st.dataframe(
-        table, hide_index=True, width="stretch",
+        table, hide_index=True, width="stretch", row_height=86, height="content",
         column_config={
-            "Hạng": st.column_config.NumberColumn(width="small"),
-            "Xã, phường": st.column_config.TextColumn(width="medium", pinned=True),
-            "Điểm": st.column_config.NumberColumn(format="%.0f", width="small", help=HELP["score"]),
-            "Lý do": st.column_config.TextColumn(width="large", help=HELP["lagging"]),
+            "Hạng": st.column_config.NumberColumn(width=50),
+            "Xã, phường": st.column_config.TextColumn(width=150),
+            "Điểm": st.column_config.NumberColumn(format="%.0f", width=55, help=HELP["score"]),
+            "Lý do": st.column_config.TextColumn(width=570, help=HELP["lagging"]),
             "Hoàn thành đợt": st.column_config.ProgressColumn(
-                format="%.0f%%", min_value=0, max_value=100, width="small", help=HELP["completion"]),
+                format="%.0f%%", min_value=0, max_value=100, width=120, help=HELP["completion"]),
         },
     )
 if prev is not None:

@@ -1,0 +1,141 @@
+"""What the leadership and inspection pages (Tổng quan, Tiến độ, Xã chậm tiến độ) share: the
+definition of every number (shown one hover away, after metrics.md), one colour per channel group,
+the phase bands and milestone lines of every time axis, and delta formatting. UI only.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from pages.common import vn_date, vn_number
+
+# Definitions, in the words of ../shared/docs/metrics.md.
+HELP = {
+    "reporting_rate": (
+        "**Tỷ lệ nộp báo cáo** = số báo cáo đã nhận ÷ số báo cáo phải nộp. Mỗi đơn vị phải nộp một "
+        "báo cáo cho mỗi tuần đã qua hạn nộp (hạn: 17:00 ngày sau ngày cuối tuần, theo kế hoạch). "
+        "Báo cáo gửi lại chỉ tính bản mới nhất."
+    ),
+    "on_time_rate": (
+        "**Tỷ lệ nộp đúng hạn** = số báo cáo nhận được trước hạn nộp ÷ số báo cáo phải nộp. "
+        "Báo cáo gửi lại để sửa vẫn đúng hạn nếu bản đầu tiên đến đúng hạn."
+    ),
+    "completion": (
+        "**Mức hoàn thành đợt** của một đơn vị = trung bình, trên các nhiệm vụ có chỉ tiêu, của "
+        "min(thực hiện ÷ chỉ tiêu; 1). Chỉ tiêu = mức tối thiểu mỗi tuần × số tuần của đợt (tuần lẻ "
+        "tính theo ngày), hoặc mức tối thiểu cả đợt. Toàn tỉnh: trung bình của các đơn vị."
+    ),
+    "expected": (
+        "**Mức cần đạt** vào ngày d của đợt từ s đến e = (d − s + 1) ÷ (e − s + 1), trong khoảng "
+        "0–100%: phần thời gian của đợt đã trôi qua."
+    ),
+    "share_on_track": (
+        "**Đơn vị đạt tiến độ**: tỷ lệ đơn vị có mức hoàn thành đợt bằng hoặc cao hơn mức cần đạt "
+        "đến ngày đang xem."
+    ),
+    "group_coverage": (
+        "**Độ phủ của một hình thức** = tỷ lệ xã, phường được kế hoạch giao hình thức đó có ít nhất "
+        "một hoạt động lớn hơn 0 trong khoảng thời gian đang xem."
+    ),
+    "commune_coverage": (
+        "**Độ phủ kênh** của một xã, phường = số hình thức tuyên truyền có hoạt động lớn hơn 0 ÷ số "
+        "hình thức kế hoạch giao cho loại đơn vị đó; toàn tỉnh: trung bình các xã, phường trong đợt."
+    ),
+    "posts": (
+        "**Số tin, bài** = tổng các chỉ tiêu đăng bài: tin, bài trên báo chí và Cổng/Trang thông tin "
+        "điện tử; bài, video trên Facebook, Zalo, YouTube, TikTok và nền tảng khác. Báo cáo nhiều tuần "
+        "được chia đều theo ngày."
+    ),
+    "unique_posts": (
+        "**Số bài không trùng** = số đường dẫn khác nhau (đã chuẩn hóa) trong các danh sách bài đăng "
+        "kèm báo cáo, từ đầu kế hoạch; một bài nhiều đơn vị cùng kê chỉ tính một lần."
+    ),
+    "lagging": (
+        "Một đơn vị **chậm tiến độ** khi có ít nhất một tiêu chí: (1) không nộp 2 báo cáo gần nhất; "
+        "(2) tỷ lệ nộp dưới 75% trong 4 tuần gần nhất; (3) hoàn thành đợt thấp hơn mức cần đạt − 15%; "
+        "(4) một hình thức được giao không có hoạt động trong đợt hiện tại khi đợt đã qua 1/3; "
+        "(5) hoạt động 2 tuần gần nhất dưới một nửa trung bình tuần của 4 tuần trước đó."
+    ),
+    "score": (
+        "**Điểm** = tổng trọng số các tiêu chí mà đơn vị vi phạm (trọng số do kế hoạch quy định). "
+        "Xếp hạng theo điểm giảm dần; cùng điểm thì đơn vị hoàn thành đợt thấp hơn đứng trước."
+    ),
+    "activity": (
+        "**Hoạt động** = tổng các chỉ tiêu đếm việc đã làm (tin, bài, cuộc, buổi, cái…), không tính "
+        "chỉ tiêu có/không và các chỉ tiêu đo phút, lượt người, lượt tương tác. Báo cáo nhiều tuần "
+        "được chia đều theo ngày."
+    ),
+    "median": (
+        "**Trung vị toàn tỉnh** của tuần: giá trị ở giữa khi xếp các đơn vị cùng cấp (xã, phường với "
+        "xã, phường) theo thứ tự; đơn vị không nộp báo cáo tính 0."
+    ),
+}
+
+# One colour per channel group (indicators.md), the same on every chart.
+GROUP_COLORS = {
+    "bao_chi": "#1f77b4", "ttcs": "#ff7f0e", "web": "#2ca02c", "mxh": "#d62728",
+    "truc_quan": "#9467bd", "mieng": "#8c564b", "van_hoa": "#e377c2", "cuoc_thi": "#7f7f7f",
+    "phan_bac": "#bcbd22",
+}
+PLATFORM_COLORS = {
+    "bc_tin_bai": "#1f77b4", "web_tin_bai": "#2ca02c", "mxh_facebook": "#1877f2",
+    "mxh_zalo": "#0068ff", "mxh_youtube": "#ff0000", "mxh_tiktok": "#111111", "mxh_khac": "#7f7f7f",
+}
+# Short names of the posting indicators for axes and legends.
+PLATFORM_NAMES = {
+    "bc_tin_bai": "Báo chí", "web_tin_bai": "Cổng/Trang TTĐT", "mxh_facebook": "Facebook",
+    "mxh_zalo": "Zalo", "mxh_youtube": "YouTube", "mxh_tiktok": "TikTok", "mxh_khac": "Nền tảng khác",
+}
+PHASE_FILLS = ("rgba(31,119,180,0.07)", "rgba(255,127,14,0.08)")
+FONT = dict(size=14)            # readable on a projector
+
+
+def pct_points(now, before) -> str | int | None:
+    """Change of a share as Vietnamese percentage points: 0.55 vs 0.52 → "+3,0 điểm %"."""
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return None
+    d = 100 * (float(now) - float(before))
+    if round(d, 1) == 0:
+        return 0                  # grey, no arrow
+    return f"{'+' if d >= 0 else '−'}{vn_number(abs(d), 1)} điểm %".replace("−", "-")
+
+
+def count_delta(now, before) -> str | int | None:
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return None
+    d = float(now) - float(before)
+    if round(d) == 0:
+        return 0
+    return f"{'+' if d >= 0 else '-'}{vn_number(abs(d))}"
+
+
+def add_phases(fig: go.Figure, phases: pd.DataFrame, milestones: pd.DataFrame,
+               as_of: date | None = None, label_y: float = 1.0) -> go.Figure:
+    """Phases as shaded bands with their names, milestones as dashed lines with theirs, and the
+    reference day as a red line, on a figure whose x axis is dates."""
+    for i, p in enumerate(phases.itertuples()):
+        fig.add_vrect(
+            x0=pd.Timestamp(p.start_date), x1=pd.Timestamp(p.end_date) + pd.Timedelta(days=1),
+            fillcolor=PHASE_FILLS[i % 2], line_width=0, layer="below",
+            annotation_text=f"<b>{p.phase_name}</b>", annotation_position="top left",
+            annotation_font=dict(size=13, color="#333"),
+        )
+    for i, m in enumerate(milestones.itertuples()):
+        x = pd.Timestamp(m.milestone_date)
+        fig.add_vline(x=x, line_dash="dash", line_color="#444", line_width=1.5)
+        fig.add_annotation(x=x, y=label_y - 0.09 - 0.08 * (i % 2), yref="paper", text=m.milestone_name,
+                           showarrow=False, font=dict(size=12, color="#222"), xanchor="left",
+                           bgcolor="rgba(255,255,255,0.85)", hovertext=f"{m.milestone_name}: {vn_date(x)}")
+    if as_of is not None:
+        fig.add_vline(x=pd.Timestamp(as_of), line_color="#b71c1c", line_width=2)
+        fig.add_annotation(x=pd.Timestamp(as_of), y=0, yref="paper", yanchor="bottom", xanchor="right",
+                           text=f"Ngày xem {vn_date(as_of)}", showarrow=False,
+                           font=dict(size=12, color="#b71c1c"), bgcolor="rgba(255,255,255,0.85)")
+    return fig
+
+
+def week_mid(week_start) -> pd.Series:
+    """A week drawn at its middle (a value covers the whole week)."""
+    return pd.to_datetime(week_start) + pd.Timedelta(days=3.5)
