@@ -16,6 +16,7 @@ COMMANDS = {
     "ingest": ("loaders.ingest_cli", "Nạp các tệp báo cáo tuần (tệp hoặc thư mục)"),
     "template": ("loaders.template", "Tạo tệp mẫu báo cáo cho một đơn vị và một tuần"),
     "demo": ("loaders.demo", "Sinh dữ liệu minh họa cho một kế hoạch và nạp vào cơ sở dữ liệu"),
+    "user": ("loaders.accounts_cli", "Quản lý tài khoản (tạo quản trị đầu tiên, đặt lại mật khẩu, liệt kê)"),
     "boundaries": ("loaders.boundaries", "Nạp ranh giới hành chính từ tệp, hoặc tạo ranh giới gần đúng"),
 }
 
