@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import duckdb
-import pandas as pd
 
 from loaders import db
 from loaders.matching import CampaignIndex
@@ -395,26 +394,28 @@ class Ingestor:
             if replaced:
                 con.execute("update submissions set is_current = false where id in (select unnest(?::bigint[]))",
                             [replaced])
-            sub_df = pd.DataFrame({
-                "id": [s.id for s in subs], "campaign_code": self.code, "unit_code": [s.unit_code for s in subs],
+            _insert(con, "submissions", {
+                "id": [s.id for s in subs], "unit_code": [s.unit_code for s in subs],
                 "period_start": [s.start for s in subs], "period_end": [s.end for s in subs],
                 "version": [s.version for s in subs], "is_current": [s.is_current for s in subs],
                 "file_name": [s.file_name for s in subs], "sheet": [s.sheet for s in subs],
                 "file_hash": [s.file_hash for s in subs], "file_size": [s.file_size for s in subs],
-                "received_at": now, "submitted_by": self.actor,
-                "source_format": [s.source_format for s in subs], "messages": "[]",
-            })
-            _insert(con, "submissions", sub_df)
-            vrows = [(s.id, v.code, v.value, v.cumulative, v.sheet, v.cell)
-                     for s in subs for v in s.section.values.values()]
-            if vrows:
-                _insert(con, "report_values", pd.DataFrame(vrows, columns=[
-                    "submission_id", "indicator_code", "value", "cumulative", "sheet", "cell"]))
-            prows = [(s.id, p.posted_on, p.platform or None, p.title or None, p.url or None, p.url_norm or None)
-                     for s in subs for p in s.section.posts]
-            if prows:
-                _insert(con, "report_posts", pd.DataFrame(prows, columns=[
-                    "submission_id", "posted_on", "platform", "title", "url", "url_norm"]))
+                "source_format": [s.source_format for s in subs],
+            }, constants={"campaign_code": self.code, "received_at": now, "submitted_by": self.actor,
+                          "messages": "[]"})
+            values = [(s.id, v) for s in subs for v in s.section.values.values()]
+            if values:
+                _insert(con, "report_values", {
+                    "submission_id": [i for i, _ in values], "indicator_code": [v.code for _, v in values],
+                    "value": [float(v.value) for _, v in values],
+                    "cumulative": [None if v.cumulative is None else float(v.cumulative) for _, v in values],
+                    "sheet": [v.sheet for _, v in values], "cell": [v.cell for _, v in values]})
+            posts = [(s.id, p) for s in subs for p in s.section.posts]
+            if posts:
+                _insert(con, "report_posts", {
+                    "submission_id": [i for i, _ in posts], "posted_on": [p.posted_on for _, p in posts],
+                    "platform": [p.platform or None for _, p in posts], "title": [p.title or None for _, p in posts],
+                    "url": [p.url or None for _, p in posts], "url_norm": [p.url_norm or None for _, p in posts]})
             owners = {id(s.section): s.result for s in subs}
             extra = self._context_checks([(s.unit_code, s.section) for s in subs], owners=owners)
             for s in subs:
@@ -423,13 +424,11 @@ class Ingestor:
                     s.result.messages = _sorted(s.result.messages + [m for m in new if m not in s.result.messages])
             for s in subs:
                 s.result.submission_ids.append(s.id)
-            upd = pd.DataFrame({"id": [s.id for s in subs],
-                                "messages": [json.dumps([m.to_json() for m in s.result.messages], ensure_ascii=False)
-                                             for s in subs]})
-            con.register("_upd_messages", upd)
-            con.execute("update submissions set messages = u.messages::json from _upd_messages u "
-                        "where submissions.id = u.id")
-            con.unregister("_upd_messages")
+            con.execute(
+                "update submissions set messages = u.messages::json "
+                "from (select unnest($ids) as id, unnest($messages) as messages) u where submissions.id = u.id",
+                {"ids": [s.id for s in subs],
+                 "messages": [json.dumps([m.to_json() for m in s.result.messages], ensure_ascii=False) for s in subs]})
         self._audit(pending.audits)
         for s in subs:  # pending entries in the state become stored ids
             key = (s.unit_code, s.start, s.end)
@@ -452,20 +451,20 @@ class Ingestor:
             }
             rows.append((now, self.actor, f"ingest.{result.status}", result.file,
                          json.dumps(details, ensure_ascii=False, default=str)))
-        df = pd.DataFrame(rows, columns=["logged_at", "actor", "action", "object", "details"])
-        self.con.register("_audit_rows", df)
-        self.con.execute("insert into audit_log (logged_at, actor, action, object, details) "
-                         "select logged_at, actor, action, object, details::json from _audit_rows")
-        self.con.unregister("_audit_rows")
+        _insert(self.con, "audit_log", {
+            "action": [r[2] for r in rows], "object": [r[3] for r in rows], "details": [r[4] for r in rows]},
+            constants={"logged_at": now, "actor": self.actor})
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
-    name = f"_ins_{table}"
-    con.register(name, df)
-    cols = ", ".join(df.columns)
-    casts = ", ".join("messages::json" if c == "messages" else c for c in df.columns)
-    con.execute(f"insert into {table} ({cols}) select {casts} from {name}")
-    con.unregister(name)
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list],
+            constants: dict[str, object] | None = None) -> None:
+    """Bulk insert from Python lists (unnest of list parameters): no DataFrame, no pandas import."""
+    constants = constants or {}
+    names = list(columns) + list(constants)
+    select = [f"unnest(${c})" + ("::json" if c in ("messages", "details") else "") for c in columns]
+    select += [f"${c}" + ("::json" if c in ("messages", "details") else "") for c in constants]
+    con.execute(f"insert into {table} ({', '.join(names)}) select {', '.join(select)}",
+                {**columns, **constants})
 
 
 def _sorted(msgs: list[Message]) -> list[Message]:

@@ -90,12 +90,10 @@ class UnitIndex:
         self.by_key: dict[str, set[str]] = {}
         self.by_accent: dict[str, set[str]] = {}
         if codes:
-            con.register("_codes", _frame(codes))
             for code, alias in con.execute(
-                    "select unit_code, alias from unit_aliases where era = ? and unit_code in "
-                    "(select code from _codes)", [self.era]).fetchall():
+                    "select unit_code, alias from unit_aliases where era = ? and list_contains(?, unit_code)",
+                    [self.era, codes]).fetchall():
                 self.by_key.setdefault(alias, set()).add(code)
-            con.unregister("_codes")
         for code, u in self.units.items():
             if u.territorial:
                 short = u.name.split(" ", 1)[1] if " " in u.name else u.name
@@ -119,21 +117,17 @@ class UnitIndex:
         self.legacy_by_key: dict[str, set[str]] = {}
         self.legacy_by_accent: dict[str, set[str]] = {}
         if self.era == "2025" and codes:
-            con.register("_codes", _frame(codes))
             hist = con.execute(
                 "select h.old_code, h.new_code, h.is_default, o.name, o.kind, o.district_code "
                 "from unit_history h join units o on o.era = 'legacy' and o.code = h.old_code "
-                "where h.new_code in (select code from _codes)").fetchall()
+                "where list_contains(?, h.new_code)", [codes]).fetchall()
             for old, new, default, name, kind, district in hist:
                 self.legacy[old] = _Unit(old, clean(name), kind, district)
                 self.history.setdefault(old, []).append((new, bool(default)))
-            con.register("_old", _frame(list(self.legacy)))
             for code, alias in con.execute(
-                    "select unit_code, alias from unit_aliases where era = 'legacy' and unit_code in "
-                    "(select code from _old)").fetchall():
+                    "select unit_code, alias from unit_aliases where era = 'legacy' and "
+                    "list_contains(?, unit_code)", [list(self.legacy)]).fetchall():
                 self.legacy_by_key.setdefault(alias, set()).add(code)
-            con.unregister("_old")
-            con.unregister("_codes")
             for code, u in self.legacy.items():
                 short = u.name.split(" ", 1)[1] if " " in u.name else u.name
                 if u.kind == "thi_tran":
@@ -375,11 +369,6 @@ def _ends_name(word: str) -> bool:
     """A word that cannot continue a unit name ("tuần", "báo", "37", "08.09")."""
     w = word.strip(".,:;-()")
     return not w or w in _NAME_ENDS or any(ch.isdigit() for ch in w)
-
-
-def _frame(codes: list[str]):
-    import pandas as pd
-    return pd.DataFrame({"code": list(codes)}, dtype="object")
 
 
 def _org_keys(text: str) -> set[str]:

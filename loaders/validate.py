@@ -153,48 +153,48 @@ def plausibility(con: duckdb.DuckDBPyConnection, campaign: dict, params: dict,
     """
     if not items:
         return {}
-    import pandas as pd
-
     k = float(param(params, "outlier_k"))
     min_units = int(param(params, "outlier_min_units"))
-    df = pd.DataFrame(items, columns=["unit_code", "kind", "period_start", "period_end", "indicator_code", "value"])
-    con.register("_new_values", df)
-    try:
-        rows = con.execute(
-            """
-            with keys as (
-                select distinct kind, period_start, period_end, indicator_code from _new_values
-            ),
-            others as (
-                select n.unit_code, k.kind, k.period_start, k.period_end, k.indicator_code, v.value
-                from keys k
-                join submissions s on s.campaign_code = $campaign and s.is_current
-                     and s.period_start = k.period_start and s.period_end = k.period_end
-                join campaign_units cu on cu.campaign_code = s.campaign_code and cu.unit_code = s.unit_code
-                     and cu.kind = k.kind
-                join report_values v on v.submission_id = s.id and v.indicator_code = k.indicator_code
-                cross join (select distinct unit_code from _new_values) n
-                where s.unit_code <> n.unit_code
-            ),
-            stats as (
-                select unit_code, kind, period_start, period_end, indicator_code,
-                       median(value) as med, count(*) as n
-                from others group by all
-            ),
-            mad as (
-                select o.unit_code, o.kind, o.period_start, o.period_end, o.indicator_code,
-                       median(abs(o.value - s.med)) as mad
-                from others o join stats s using (unit_code, kind, period_start, period_end, indicator_code)
-                group by all
-            )
-            select nv.unit_code, nv.period_start, nv.period_end, nv.indicator_code, s.med, m.mad, s.n
-            from _new_values nv
-            join stats s using (unit_code, kind, period_start, period_end, indicator_code)
-            join mad m using (unit_code, kind, period_start, period_end, indicator_code)
-            where s.n + 1 >= $min_units and nv.value > s.med + $k * greatest(m.mad, 1)
-            """, {"campaign": campaign["code"], "min_units": min_units, "k": k}).fetchall()
-    finally:
-        con.unregister("_new_values")
+    cols = list(zip(*items))
+    rows = con.execute(
+        """
+        with _new_values as (
+            select unnest($u) as unit_code, unnest($kind) as kind, unnest($a) as period_start,
+                   unnest($b) as period_end, unnest($ind) as indicator_code, unnest($v)::double as value
+        ),
+        keys as (
+            select distinct kind, period_start, period_end, indicator_code from _new_values
+        ),
+        others as (
+            select n.unit_code, k.kind, k.period_start, k.period_end, k.indicator_code, v.value
+            from keys k
+            join submissions s on s.campaign_code = $campaign and s.is_current
+                 and s.period_start = k.period_start and s.period_end = k.period_end
+            join campaign_units cu on cu.campaign_code = s.campaign_code and cu.unit_code = s.unit_code
+                 and cu.kind = k.kind
+            join report_values v on v.submission_id = s.id and v.indicator_code = k.indicator_code
+            cross join (select distinct unit_code from _new_values) n
+            where s.unit_code <> n.unit_code
+        ),
+        stats as (
+            select unit_code, kind, period_start, period_end, indicator_code,
+                   median(value) as med, count(*) as n
+            from others group by all
+        ),
+        mad as (
+            select o.unit_code, o.kind, o.period_start, o.period_end, o.indicator_code,
+                   median(abs(o.value - s.med)) as mad
+            from others o join stats s using (unit_code, kind, period_start, period_end, indicator_code)
+            group by all
+        )
+        select nv.unit_code, nv.period_start, nv.period_end, nv.indicator_code, s.med, m.mad, s.n
+        from _new_values nv
+        join stats s using (unit_code, kind, period_start, period_end, indicator_code)
+        join mad m using (unit_code, kind, period_start, period_end, indicator_code)
+        where s.n + 1 >= $min_units and nv.value > s.med + $k * greatest(m.mad, 1)
+        """, {"u": list(cols[0]), "kind": list(cols[1]), "a": list(cols[2]), "b": list(cols[3]),
+              "ind": list(cols[4]), "v": [float(x) for x in cols[5]],
+              "campaign": campaign["code"], "min_units": min_units, "k": k}).fetchall()
     return {(r[0], r[1], r[2], r[3]): (r[4], r[5], r[6]) for r in rows}
 
 
@@ -206,24 +206,23 @@ def earlier_sums(con: duckdb.DuckDBPyConnection, campaign_code: str,
     """
     if not items:
         return {}
-    import pandas as pd
-
-    df = pd.DataFrame(items, columns=["unit_code", "before_day", "indicator_code", "from_day"])
-    con.register("_cum_keys", df)
-    try:
-        rows = con.execute(
-            """
-            select k.unit_code, k.before_day, k.indicator_code, k.from_day,
-                   coalesce(sum(v.value), 0) as total, count(s.id) as n
-            from _cum_keys k
-            left join submissions s on s.campaign_code = $campaign and s.is_current
-                 and s.unit_code = k.unit_code and s.period_end < k.before_day
-                 and s.period_start >= k.from_day
-            left join report_values v on v.submission_id = s.id and v.indicator_code = k.indicator_code
-            group by all
-            """, {"campaign": campaign_code}).fetchall()
-    finally:
-        con.unregister("_cum_keys")
+    cols = list(zip(*items))
+    rows = con.execute(
+        """
+        with k as (
+            select unnest($u) as unit_code, unnest($before) as before_day, unnest($ind) as indicator_code,
+                   unnest($frm) as from_day
+        )
+        select k.unit_code, k.before_day, k.indicator_code, k.from_day,
+               coalesce(sum(v.value), 0) as total, count(s.id) as n
+        from k
+        left join submissions s on s.campaign_code = $campaign and s.is_current
+             and s.unit_code = k.unit_code and s.period_end < k.before_day
+             and s.period_start >= k.from_day
+        left join report_values v on v.submission_id = s.id and v.indicator_code = k.indicator_code
+        group by all
+        """, {"u": list(cols[0]), "before": list(cols[1]), "ind": list(cols[2]), "frm": list(cols[3]),
+              "campaign": campaign_code}).fetchall()
     return {(r[0], r[1], r[2], r[3]): (float(r[4]), int(r[5])) for r in rows}
 
 

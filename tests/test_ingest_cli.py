@@ -1,0 +1,106 @@
+"""`python -m loaders ingest`: the contract other tools rely on, run as a real subprocess."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from tests.workbooks import build, free_form, report
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMPAIGN = "daklak-2025"
+W1 = (date(2025, 9, 8), date(2025, 9, 14))
+W2 = (date(2025, 9, 15), date(2025, 9, 21))
+KEYS = {"file", "status", "unit_code", "period_start", "period_end", "messages"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("CM_DB", None)
+    return subprocess.run([sys.executable, "-m", "loaders", "ingest", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(x) for x in out.splitlines() if x.strip()]
+
+
+def _files(folder: Path) -> None:
+    (folder / "sub").mkdir(parents=True)
+    (folder / "1 tan lap.xlsx").write_bytes(build("xlsx", report("Phường Tân Lập", *W1, {"mxh_facebook": 3},
+                                                                  unit_code="24121")))
+    weeks = [report("Xã Ea Drông", a, b, {"mxh_zalo": 2}, meta=False, sheet_name=f"T{i}")[0]
+             for i, (a, b) in enumerate([W1, W2])]
+    (folder / "sub" / "2 ea drong.ods").write_bytes(build("ods", weeks))
+
+
+def _bad(folder: Path) -> Path:
+    p = folder / "3 loi.xls"
+    p.write_bytes(build("xls", [free_form(["UBND XÃ EA DRÔNG"], "Tuần 37/2025",
+                                          [[1, "Bài đăng trên Facebook", None, -4, None, None]])]))
+    return p
+
+
+def test_json_lines_and_exit_codes(db_path, tmp_path):
+    folder = tmp_path / "in"
+    _files(folder)
+    r = run(str(folder), "--campaign", CAMPAIGN, "--db", str(db_path), "--json")
+    assert r.returncode == 0, r.stderr
+    out = lines(r.stdout)
+    assert [Path(o["file"]).name for o in out] == ["1 tan lap.xlsx", "2 ea drong.ods"]
+    first, second = out
+    assert set(first) == KEYS
+    assert (first["status"], first["unit_code"], first["period_start"], first["period_end"]) == \
+        ("accepted", "24121", "2025-09-08", "2025-09-14")
+    assert set(second) == KEYS | {"periods"}
+    assert second["periods"] == [{"start": "2025-09-08", "end": "2025-09-14"},
+                                 {"start": "2025-09-15", "end": "2025-09-21"}]
+    assert (second["period_start"], second["period_end"]) == ("2025-09-08", "2025-09-21")
+
+    bad = _bad(tmp_path)
+    r = run(str(folder), str(bad), "--campaign", CAMPAIGN, "--db", str(db_path), "--json")
+    assert r.returncode == 1
+    out = lines(r.stdout)
+    assert [o["status"] for o in out] == ["unchanged", "unchanged", "rejected"]
+    msg = [m for m in out[2]["messages"] if m["level"] == "error"][0]
+    assert set(msg) == {"level", "text", "sheet", "cell"}
+    assert (msg["sheet"], msg["cell"]) == ("Sheet1", "D8") and "số âm" in msg["text"]
+    assert all(m["level"] in ("error", "warning", "info") for o in out for m in o["messages"])
+
+
+def test_usage_errors_exit_2(db_path, tmp_path):
+    (tmp_path / "empty").mkdir()
+    f = tmp_path / "a.xlsx"
+    f.write_bytes(build("xlsx", report("Phường Tân Lập", *W1, {"mxh_facebook": 3}, unit_code="24121")))
+    r = run(str(f), "--campaign", "no-such-plan", "--db", str(db_path), "--json")
+    assert r.returncode == 2 and "no-such-plan" in r.stderr and r.stdout == ""
+    r = run(str(tmp_path / "empty"), "--campaign", CAMPAIGN, "--db", str(db_path))
+    assert r.returncode == 2 and "không có tệp" in r.stderr
+    r = run(str(tmp_path / "missing.xlsx"), "--campaign", CAMPAIGN, "--db", str(db_path))
+    assert r.returncode == 2 and "không tìm thấy" in r.stderr
+    r = run(str(f), "--db", str(db_path))                       # --campaign is required
+    assert r.returncode == 2
+
+
+def test_readable_summary_and_progress_without_json(db_path, tmp_path):
+    folder = tmp_path / "in"
+    _files(folder)
+    bad = _bad(tmp_path)
+    r = run(str(folder), str(bad), "--campaign", CAMPAIGN, "--db", str(db_path))
+    assert r.returncode == 1
+    assert "Đã đọc 3 tệp" in r.stdout and "2 được nhận" in r.stdout and "1 bị từ chối" in r.stdout
+    assert "[TỪ CHỐI]" in r.stdout and "số âm" in r.stdout
+    assert "3/3" in r.stderr                                       # the progress bar
+
+
+def test_a_new_database_is_created_and_made_ready(tmp_path):
+    db = tmp_path / "new" / "store.duckdb"
+    f = tmp_path / "a.xlsx"
+    f.write_bytes(build("xlsx", report("Phường Tân Lập", *W1, {"mxh_facebook": 3}, unit_code="24121")))
+    r = run(str(f), "--campaign", CAMPAIGN, "--db", str(db), "--json")
+    assert r.returncode == 0, r.stderr
+    assert lines(r.stdout)[0]["status"] == "accepted"
+    assert db.exists()
