@@ -80,8 +80,8 @@ GROUP_COLORS = {
     "phan_bac": "#bcbd22",
 }
 PLATFORM_COLORS = {
-    "bc_tin_bai": "#1f77b4", "web_tin_bai": "#2ca02c", "mxh_facebook": "#1877f2",
-    "mxh_zalo": "#0068ff", "mxh_youtube": "#ff0000", "mxh_tiktok": "#111111", "mxh_khac": "#7f7f7f",
+    "bc_tin_bai": "#6d4c41", "web_tin_bai": "#2ca02c", "mxh_facebook": "#1565c0",
+    "mxh_zalo": "#4fc3f7", "mxh_youtube": "#e53935", "mxh_tiktok": "#212121", "mxh_khac": "#9e9e9e",
 }
 # Short names of the posting indicators for axes and legends.
 PLATFORM_NAMES = {
@@ -112,9 +112,11 @@ def count_delta(now, before) -> str | int | None:
 
 
 def add_phases(fig: go.Figure, phases: pd.DataFrame, milestones: pd.DataFrame,
-               as_of: date | None = None, label_y: float = 1.0) -> go.Figure:
+               as_of: date | None = None, x_range: list | None = None) -> go.Figure:
     """Phases as shaded bands with their names, milestones as dashed lines with theirs, and the
-    reference day as a red line, on a figure whose x axis is dates."""
+    reference day as a red line, on a figure whose x axis is dates. Labels near the right end of
+    x_range are written to the left of their line, so that none is cut off."""
+    mid = None if x_range is None else x_range[0] + (x_range[1] - x_range[0]) * 0.7
     for i, p in enumerate(phases.itertuples()):
         fig.add_vrect(
             x0=pd.Timestamp(p.start_date), x1=pd.Timestamp(p.end_date) + pd.Timedelta(days=1),
@@ -124,15 +126,21 @@ def add_phases(fig: go.Figure, phases: pd.DataFrame, milestones: pd.DataFrame,
         )
     for i, m in enumerate(milestones.itertuples()):
         x = pd.Timestamp(m.milestone_date)
+        if x_range is not None and not (x_range[0] <= x <= x_range[1]):
+            continue
+        right = mid is not None and x > mid
         fig.add_vline(x=x, line_dash="dash", line_color="#444", line_width=1.5)
-        fig.add_annotation(x=x, y=label_y - 0.09 - 0.08 * (i % 2), yref="paper", text=m.milestone_name,
-                           showarrow=False, font=dict(size=12, color="#222"), xanchor="left",
-                           bgcolor="rgba(255,255,255,0.85)", hovertext=f"{m.milestone_name}: {vn_date(x)}")
+        fig.add_annotation(x=x, y=0.91 - 0.08 * (i % 2), yref="paper", text=m.milestone_name,
+                           showarrow=False, font=dict(size=12, color="#222"),
+                           xanchor="right" if right else "left", xshift=-3 if right else 3,
+                           bgcolor="rgba(255,255,255,0.85)")
     if as_of is not None:
-        fig.add_vline(x=pd.Timestamp(as_of), line_color="#b71c1c", line_width=2)
-        fig.add_annotation(x=pd.Timestamp(as_of), y=0, yref="paper", yanchor="bottom", xanchor="right",
+        x = pd.Timestamp(as_of) + pd.Timedelta(hours=23, minutes=59)
+        right = mid is not None and x > mid
+        fig.add_vline(x=x, line_color="#b71c1c", line_width=2)
+        fig.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", xanchor="right" if right else "left",
                            text=f"Ngày xem {vn_date(as_of)}", showarrow=False,
-                           font=dict(size=12, color="#b71c1c"), bgcolor="rgba(255,255,255,0.85)")
+                           font=dict(size=12, color="#b71c1c"))
     return fig
 
 
