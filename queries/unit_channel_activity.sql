@@ -35,29 +35,30 @@ assigned as (
     join tasks tk on tk.campaign_code = u.campaign_code and tk.unit_kind = u.kind
 ),
 
-unit_weeks as (
-    select campaign_code, week_start, phases, group_code, activity, posts, max_value
-    from weekly_groups
+unit_values as (
+    select campaign_code, week_start, phases, group_code, is_activity, is_posting, value
+    from weekly_values
     where campaign_code in (select unnest($campaign)) and unit_code = $unit
       and received_at <= $as_of::timestamp
 ),
 
 by_window as (
-    select campaign_code, 0 as phase_number, week_start, group_code, activity, posts, max_value
-    from unit_weeks
+    select campaign_code, 0 as phase_number, week_start, group_code, is_activity, is_posting, value
+    from unit_values
     union all
-    select campaign_code, unnest(phases) as phase_number, week_start, group_code, activity, posts, max_value
-    from unit_weeks
+    select campaign_code, unnest(phases) as phase_number, week_start, group_code, is_activity,
+           is_posting, value
+    from unit_values
 ),
 
 totals as (
     select
         campaign_code, phase_number, group_code,
-        sum(activity) as activity,
-        sum(posts) as posts,
-        count(distinct week_start) filter (where max_value > 0) as weeks_active,
-        max(week_start) filter (where max_value > 0) as last_active_week,
-        max(max_value) as max_value
+        coalesce(sum(value) filter (where is_activity), 0) as activity,
+        coalesce(sum(value) filter (where is_posting), 0) as posts,
+        count(distinct week_start) filter (where value > 0) as weeks_active,
+        max(week_start) filter (where value > 0) as last_active_week,
+        max(value) as max_value
     from by_window
     group by all
 ),
