@@ -23,7 +23,8 @@ rules as (
     from params
     union all
     select campaign_code, 3, 'behind_plan', 'Chậm so với kế hoạch đợt', w_behind_plan,
-           'Mức hoàn thành đợt hiện tại thấp hơn mức cần đạt trừ ' || vn_percent(behind_tolerance)
+           'Mức hoàn thành đợt hiện tại thấp hơn mức cần đạt quá '
+               || cast(round(100 * behind_tolerance) as bigint) || ' điểm phần trăm'
     from params
     union all
     select campaign_code, 4, 'silent_channel', 'Kênh không có hoạt động', w_silent_channel,
