@@ -16,7 +16,7 @@ from pages.common import (KIND_LABELS, campaign_sidebar, connection, data_change
 
 # Five classes from weak to strong; "Không có dữ liệu" is a class of its own, in grey.
 GOOD_HIGH = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]     # ColorBrewer RdYlGn
-COUNTS = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]        # ColorBrewer Blues
+COUNTS = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]        # ColorBrewer Blues
 SHARE_EDGES = [0.2, 0.4, 0.6, 0.8]
 SHARE_LABELS = ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"]
 
@@ -46,7 +46,7 @@ METRICS = {
     "lag": {
         "label": "Điểm chậm tiến độ",
         "help": "Tổng trọng số các dấu hiệu chậm tiến độ đang có (thiếu báo cáo, tỷ lệ nộp thấp, chậm so "
-                "với kế hoạch, hình thức chưa triển khai, giảm mạnh). Tính đến ngày đã chọn, không theo đợt.",
+                "với kế hoạch, hình thức chưa triển khai, giảm mạnh); càng cao càng đáng lo.",
         "column": "lag_score", "share": False,
     },
 }
@@ -62,12 +62,16 @@ def _ensure_boundaries(db_file: str, era: str, province: str) -> int:
     return n
 
 
+NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8)
+
+
 def _nice(x: float) -> float:
-    """The nearest 1, 2, 2.5 or 5 × 10^k at or below x (class breaks people read at a glance)."""
+    """The nearest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8 × 10^k) at or below x: class
+    breaks people read at a glance."""
     if x <= 0:
         return 0
     k = 10 ** math.floor(math.log10(x))
-    return max(m * k for m in (1, 2, 2.5, 5) if m * k <= x)
+    return max(m * k for m in NICE if m * k <= x * (1 + 1e-9))
 
 
 def classify(values: pd.Series, metric: str) -> tuple[pd.Series, list[str]]:
@@ -229,7 +233,7 @@ traces: list[list[str]] = []  # unit codes of each trace, to read a clicked poin
 on_map = data[data["geojson"].notna()]
 for i, label in list(enumerate(labels))[::-1] + [(-1, geo.NO_DATA)]:
     part = on_map[on_map["class"] == i]
-    if part.empty:
+    if part.empty and i < 0:
         continue
     color = geo.NO_DATA_COLOR if i < 0 else palette[i]
     hover = HOVER.replace("<b>%{customdata[3]}</b>", "<b>" + geo.NO_DATA + "</b>") if i < 0 else HOVER
@@ -237,7 +241,13 @@ for i, label in list(enumerate(labels))[::-1] + [(-1, geo.NO_DATA)]:
                                   customdata=_hover_rows(part), hovertemplate=hover,
                                   legendrank=100 + (i if i >= 0 else 99)))
     traces.append(part["unit_code"].tolist())
-geo.layout(fig, fc, height=620, legend_title=f"{spec['label']}<br>{window_label if metric != 'lag' else vn_date(as_of)}")
+if metric == "lag":
+    legend_when = f"ngày {vn_date(as_of)}"
+elif metric == "completion" and completion_phase is not None:
+    legend_when = progress.set_index("phase_number").loc[completion_phase, "phase_name"]
+else:
+    legend_when = window_label
+geo.layout(fig, fc, width_px=640, legend_title=f"<b>{spec['label']}</b> — {legend_when}")
 
 
 def _picked(event) -> str | None:
@@ -270,7 +280,7 @@ if picked and picked in names and picked != st.session_state.get("map_last_pick"
     st.session_state["map_unit"] = picked
 st.session_state["map_last_pick"] = picked
 
-col_map, col_detail = st.columns([3, 2], gap="medium")
+col_map, col_detail = st.columns([5, 3], gap="medium")
 with col_map:
     st.plotly_chart(fig, width="stretch", key=event_key, on_select="rerun", selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True,
@@ -322,12 +332,13 @@ with col_detail:
         if weeks.empty:
             st.caption("Chưa có tuần nào.")
         else:
+            sent = weeks["received_at"].notna()  # a week without a report has no numbers, not zeros
             st.dataframe(pd.DataFrame({
                 "Tuần": weeks["week_label"],
                 "Trạng thái": weeks["status_label"],
                 "Nhận lúc": pd.to_datetime(weeks["received_at"]).dt.strftime("%d/%m %H:%M").fillna(""),
-                "Hoạt động": weeks["activity"].round(0),
-                "Tin, bài": weeks["posts"].round(0),
+                "Hoạt động": weeks["activity"].round(0).where(sent),
+                "Tin, bài": weeks["posts"].round(0).where(sent),
             }).iloc[::-1], hide_index=True, width="stretch", height=min(38 + 35 * len(weeks), 320))
             if weeks["spread"].any():
                 st.caption("Có báo cáo gộp nhiều tuần: số liệu được chia đều theo số ngày.")
@@ -341,21 +352,23 @@ shown = pd.DataFrame({
     "Đơn vị": table["unit_name"],
     "Loại": table["kind_name"],
     "Nhóm": table["class_label"],
-    "Độ phủ hình thức": table["coverage"],
-    "Hoàn thành đợt": table["completion"],
-    "Tỷ lệ nộp báo cáo": table["reporting_rate"],
-    "Báo cáo đã nhận": table["received"],
-    "Báo cáo phải nộp": table["expected"],
-    "Tin, bài đăng": table["posts"],
+    "Độ phủ hình thức (%)": (100 * table["coverage"]).round(1),
+    "Hoàn thành đợt (%)": (100 * table["completion"]).round(1),
+    "Nộp báo cáo (%)": (100 * table["reporting_rate"]).round(1),
+    "Đã nộp": table["received"],
+    "Phải nộp": table["expected"],
+    "Tin, bài đăng": table["posts"].round(1),
     "Điểm chậm tiến độ": table["lag_score"],
     "Lý do chậm tiến độ": table["lag_reasons"],
 })
 st.dataframe(
     shown, hide_index=True, width="stretch", height=420, key="map_table",
     column_config={
-        "Độ phủ hình thức": st.column_config.NumberColumn(format="percent"),
-        "Hoàn thành đợt": st.column_config.NumberColumn(format="percent"),
-        "Tỷ lệ nộp báo cáo": st.column_config.NumberColumn(format="percent"),
+        "Độ phủ hình thức (%)": st.column_config.NumberColumn(format="%.0f"),
+        "Hoàn thành đợt (%)": st.column_config.NumberColumn(format="%.0f"),
+        "Nộp báo cáo (%)": st.column_config.NumberColumn(format="%.0f"),
+        "Đã nộp": st.column_config.NumberColumn(help="Số báo cáo tuần đã nhận trong kỳ"),
+        "Phải nộp": st.column_config.NumberColumn(help="Số tuần trong kỳ đã qua hạn nộp"),
         "Tin, bài đăng": st.column_config.NumberColumn(format="%.0f"),
         "Điểm chậm tiến độ": st.column_config.NumberColumn(format="%g"),
         "Lý do chậm tiến độ": st.column_config.TextColumn(width="large"),
