@@ -43,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.argv[1:] = argv
     args = build_parser().parse_args(argv)
     mod = importlib.import_module(args._module)
-    return int(mod.run(args) or 0)
+    from loaders.db import DatabaseBusy
+
+    try:
+        return int(mod.run(args) or 0)
+    except DatabaseBusy as e:
+        # the one failure every writing command shares: say why and what to do, no traceback
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -19,15 +19,30 @@ KIND_LABELS = KIND_NAMES  # one name per unit kind, from the campaign loader
 
 
 def connection():
-    """One read-write connection per database file and server process; queries take their own cursor."""
+    """The app's connection to the database (CM_DB): shared by all sessions of this server process,
+    released after a few idle seconds so command-line tools can use the file (loaders.db.SharedConnection).
+    Each query takes its own cursor."""
     return _connection(str(db.db_path()))
 
 
-@st.cache_resource(show_spinner=False)
 def _connection(path: str):
-    con = db.connect(path)
-    _ensure_data(con)
+    shared = _shared(path)
+    con = shared.get()
+    if not st.session_state.get(f"_ready:{path}"):
+        _ensure_data(con)
+        st.session_state[f"_ready:{path}"] = True
     return con
+
+
+@st.cache_resource(show_spinner=False)
+def _shared(path: str) -> db.SharedConnection:
+    return db.SharedConnection(path)
+
+
+def data_version() -> int:
+    """Changes with every write, whoever made it (every write is audited): part of each cache key,
+    so results stay cached between writes and a command-line ingest shows up at once."""
+    return int(connection().execute("select coalesce(max(id), 0) from audit_log").fetchone()[0])
 
 
 def _ensure_data(con) -> None:
@@ -51,12 +66,12 @@ def _ensure_data(con) -> None:
 
 
 def q(name: str, **params) -> pd.DataFrame:
-    """A named metric, cached by its parameters and database (cleared whenever data is written)."""
-    return _q(str(db.db_path()), name, **params)
+    """A named metric, cached by its parameters, the database and its data version."""
+    return _q(str(db.db_path()), data_version(), name, **params)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
-def _q(path: str, name: str, **params) -> pd.DataFrame:
+@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
+def _q(path: str, version: int, name: str, **params) -> pd.DataFrame:
     return queries.run(name, con=_connection(path), **params)
 
 
