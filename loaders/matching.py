@@ -275,6 +275,7 @@ class UnitIndex:
         if not words:
             return None
         district_codes = (self._districts(district) if district else None) or hint or None
+        accented = _accented(written, words)
         # the whole name, or a shorter span when what follows is clearly not part of a name
         # ("xã Ea Kao tuần 37" → "Ea Kao"; "Xã Hòa Bình Xanh" is never read as "Xã Hòa Bình")
         for n in range(min(len(words), 6), 0, -1):
@@ -283,7 +284,9 @@ class UnitIndex:
             span = " ".join(words[:n])
             full = fold_key(f"{kind} {span}") if kind else None
             short = fold_key(span)
-            acc_full, acc_short = accent_key(f"{kind} {span}"), accent_key(span)
+            acc_span = " ".join(accented[:n]) if accented else None
+            acc_short = accent_key(acc_span) if acc_span else None
+            acc_full = accent_key(f"{_KIND_NAMES.get(kind, kind)} {acc_span}") if acc_span and kind else None
             ambiguous = None
             steps = [("current", full, acc_full), ("legacy", full, acc_full),
                      ("current", short, acc_short), ("legacy", short, acc_short)]
@@ -363,6 +366,20 @@ class UnitIndex:
 
 _NAME_ENDS = {"tuan", "thang", "nam", "bao", "bc", "ngay", "tu", "den", "dot", "ky", "t", "w", "week",
               "ve", "cong", "tuyen", "ket", "qua", "dai", "hoi", "so", "lan", "quy", "nhat", "danh"}
+
+
+_KIND_NAMES = {"xa": "xã", "phuong": "phường", "thi tran": "thị trấn", "dac khu": "đặc khu"}
+
+
+def _accented(line: str, words: list[str]) -> list[str] | None:
+    """The words of `line` as written (lower case, diacritics kept) that fold to `words`, in order."""
+    tokens = [t.strip(".,;:()[]-–\"'“”") for t in unicodedata.normalize("NFC", clean(line)).lower().split()]
+    folded = [fold(t) for t in tokens]
+    n = len(words)
+    for i in range(len(tokens) - n + 1):
+        if folded[i:i + n] == words:
+            return tokens[i:i + n]
+    return None
 
 
 def _ends_name(word: str) -> bool:

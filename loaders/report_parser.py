@@ -846,20 +846,20 @@ class ReportParser:
         hint: set[str] = set()
         for _, _, text in self.title_texts:
             hint |= units.district_hint(text)
-        ambiguous = None
         for strong in (True, False):
+            found: list[tuple[UnitMatch, str, str]] = []
             for sheet, ref, text in self.title_texts:
                 if _NOT_UNIT.match(_fold(text)):
                     continue
                 m = units.match_text(text, strong_only=strong, district_hint=hint or None)
-                if m is None:
-                    continue
-                if m.code is not None:
-                    return m, sheet, ref
-                if ambiguous is None:
-                    ambiguous = (m, sheet, ref)
-            if ambiguous:
-                return ambiguous
+                if m is not None:
+                    found.append((m, sheet, ref))
+            # a commune under its district's line ("UBND HUYỆN BẮC SƠN" / "UBND XÃ TÂN THÀNH") is the
+            # reporter; a district or department reports when no commune is named
+            for pick in (lambda m: m.code and m.territorial, lambda m: m.code, lambda m: True):
+                hit = next(((m, sheet, ref) for m, sheet, ref in found if pick(m)), None)
+                if hit:
+                    return hit
         return None
 
 

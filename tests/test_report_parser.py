@@ -395,3 +395,27 @@ def test_ambiguous_name_asks_for_the_district_never_guesses(con):
     err = [m for m in r.messages if m.level == "error"][0]
     assert "nhiều đơn vị" in err.text and "Huyện Phú Hòa" in err.text and "Thành phố Buôn Ma Thuột" in err.text
     assert err.sheet == "Sheet1" and err.cell == "A1"
+
+
+# --------------------------------------------------------------------------- a legacy-era campaign
+
+@pytest.mark.parametrize("lines, code", [
+    (["UBND HUYỆN CAO LỘC"], "183"),                                   # a district reports (org unit)
+    (["UBND THỊ TRẤN CAO LỘC"], "06187"),
+    (["UBND XÃ TÂN THANH"], "06166"),                                  # diacritics tell Thanh from Thành
+    (["UBND HUYỆN BẮC SƠN", "UBND XÃ TÂN THÀNH"], "06379"),            # the district line decides
+    (["Xã Tân Thành, huyện Cao Lộc"], "06250"),
+])
+def test_units_of_a_legacy_campaign(con, lines, code):
+    sheet = free_form(lines, "Tuần từ ngày 07/9/2020 đến ngày 13/9/2020", _one_row())
+    r, _ = check_bytes(con, build("xlsx", [sheet]), "bc.xlsx", "langson-2020")
+    accepted(r)
+    assert r.unit_code == code and not any("01/7/2025" in t for t in texts(r))
+
+
+def test_same_name_in_three_districts_is_not_guessed(con):
+    sheet = free_form(["UBND XÃ TÂN THÀNH"], "Tuần từ ngày 07/9/2020 đến ngày 13/9/2020", _one_row())
+    r, _ = check_bytes(con, build("xlsx", [sheet]), "bc.xlsx", "langson-2020")
+    assert r.status == "rejected"
+    err = texts(r, "error")[0]
+    assert "Huyện Bắc Sơn" in err and "Huyện Cao Lộc" in err and "Huyện Hữu Lũng" in err and "Tân Thanh" not in err
