@@ -123,7 +123,8 @@ class Table:
     cols: dict[str, int]              # role → column
     name_cols: list[int] = field(default_factory=list)   # indicator wording columns, best first
     cum_scope: str = "campaign"       # campaign | phase
-    end_row: int | None = None
+    end_row: int | None = None        # first row after its data
+    title_start: int = 0              # first row of its title block
 
 
 def _roles_of_row(sheet: Sheet, r: int, tx: Texts, width: int = 0) -> dict[int, tuple[str, str]]:
@@ -343,13 +344,13 @@ class ReportParser:
                                  "của kế hoạch.")
             self._finish()
             return out
-        n_value_sheets = sum(1 for _, ts in report_sheets if any(t.kind != "posts" for t in ts))
+        single = sum(1 for _, ts in report_sheets for t in ts if t.kind != "posts") == 1
         for sheet, tables in report_sheets:
             for t in tables:
                 if t.kind == "indicators":
-                    self._indicator_table(sheet, t, single=n_value_sheets == 1)
+                    self._indicator_table(sheet, t, single=single)
                 elif t.kind == "long_list":
-                    self._long_list(sheet, t, single=n_value_sheets == 1)
+                    self._long_list(sheet, t, single=single)
                 else:
                     self._posts(sheet, t)
         self._unit()
@@ -366,19 +367,17 @@ class ReportParser:
                          + " đã được chuyển sang Unicode. Nên dùng phông Unicode (Times New Roman) cho báo cáo sau.")
 
     def _tables(self, sheet: Sheet) -> list[Table]:
+        """Every table of the sheet, top to bottom (a week's table, then a post list, …)."""
         tables = []
         start = 0
         while start < sheet.height:
             t = find_table(sheet, self.tx, start)
             if t is None:
                 break
-            if tables:
-                tables[-1].end_row = t.header_row
+            t.title_start = start            # its own title rows: after the previous table
+            t.end_row = max(t.first_row, self._table_end(sheet, t))
             tables.append(t)
-            start = t.first_row
-            # the next table can only start after this one's data
-            nxt = self._table_end(sheet, t)
-            start = max(start, nxt)
+            start = t.end_row
         return tables
 
     def _table_end(self, sheet: Sheet, t: Table) -> int:
@@ -395,10 +394,10 @@ class ReportParser:
 
     # ---- title block, period
 
-    def _title_rows(self, sheet: Sheet, header_row: int) -> list[tuple[str, str]]:
-        """(cell, text) of the cells above the table, in reading order, one entry per row too."""
+    def _title_rows(self, sheet: Sheet, t: Table) -> list[tuple[str, str]]:
+        """(cell, text) of the cells of the table's title block, in reading order."""
         out = []
-        for r in range(0, header_row):
+        for r in range(t.title_start, t.header_row):
             row = sheet.rows[r]
             cells = [(c, self.tx(v)) for c, v in enumerate(row) if v not in ("", None)]
             for c, t in cells:
@@ -411,7 +410,7 @@ class ReportParser:
 
         Returns (start, end, cell, source); on failure (None, None, cell, reason-text)."""
         row_texts = []
-        for r in range(0, t.header_row):
+        for r in range(t.title_start, t.header_row):
             cells = [(c, self.tx(v)) for c, v in enumerate(sheet.rows[r]) if v not in ("", None)]
             cells = [(c, x) for c, x in cells if x]
             if cells:
@@ -513,7 +512,7 @@ class ReportParser:
         self._remember_titles(sheet, t)
         if start is None:
             self._no_period(sheet, pcell, psource)
-        last = t.end_row if t.end_row is not None else self._table_end(sheet, t)
+        last = t.end_row
         seen: dict[str, list[str]] = {}
         ix = self.ix.indicators
         for r in range(t.first_row, last):
@@ -639,7 +638,7 @@ class ReportParser:
     def _long_list(self, sheet: Sheet, t: Table, single: bool) -> None:
         start, end, pcell, psource = self._period(sheet, t, single)
         self._remember_titles(sheet, t)
-        last = t.end_row if t.end_row is not None else self._table_end(sheet, t)
+        last = t.end_row
         ix = self.ix.indicators
         dc, qc = t.cols.get("date"), t.cols.get("qty")
         sums: dict[tuple[date, date], dict[str, Value]] = {}
@@ -734,7 +733,7 @@ class ReportParser:
 
     def _posts(self, sheet: Sheet, t: Table) -> None:
         dc, pc, tc, uc = (t.cols.get(k) for k in ("date", "platform", "title", "url"))
-        last = t.end_row if t.end_row is not None else sheet.height
+        last = t.end_row
         default_year = self.campaign["start_date"].year
         for r in range(t.first_row, last):
             get = lambda c: sheet.value(r, c) if c is not None else ""
@@ -791,7 +790,7 @@ class ReportParser:
     # ---- unit
 
     def _remember_titles(self, sheet: Sheet, t: Table) -> None:
-        for ref, text in self._title_rows(sheet, t.header_row):
+        for ref, text in self._title_rows(sheet, t):
             self.title_texts.append((sheet.name, ref, text))
 
     def _unit(self) -> None:

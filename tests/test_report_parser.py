@@ -419,3 +419,15 @@ def test_same_name_in_three_districts_is_not_guessed(con):
     assert r.status == "rejected"
     err = texts(r, "error")[0]
     assert "Huyện Bắc Sơn" in err and "Huyện Cao Lộc" in err and "Huyện Hữu Lũng" in err and "Tân Thanh" not in err
+
+
+def test_two_weeks_stacked_in_one_sheet(con):
+    top = free_form(["UBND XÃ EA DRÔNG"], "Tuần từ ngày 08/9/2025 đến ngày 14/9/2025",
+                    [[1, "Bài đăng trên Facebook", None, 2, None, None]], footer=False)
+    below = free_form(["UBND XÃ EA DRÔNG"], "Tuần từ ngày 15/9/2025 đến ngày 21/9/2025",
+                      [[1, "Bài đăng trên Facebook", None, 7, None, None]])
+    sheet = SheetSpec("Sheet1", top.rows + [[], ["Ghi chú: số liệu tuần sau"], []] + below.rows)
+    r, p = check(con, [sheet])
+    accepted(r)
+    assert r.periods == [W1, W2]
+    assert [values(p, i) for i in range(2)] == [{"mxh_facebook": 2}, {"mxh_facebook": 7}]
