@@ -16,6 +16,8 @@ COMMANDS = {
     "ingest": ("loaders.ingest_cli", "Nạp các tệp báo cáo tuần (tệp hoặc thư mục)"),
     "template": ("loaders.template", "Tạo tệp mẫu báo cáo cho một đơn vị và một tuần"),
     "demo": ("loaders.demo", "Sinh dữ liệu minh họa cho một kế hoạch và nạp vào cơ sở dữ liệu"),
+    "backup": ("loaders.backup", "Sao lưu nhất quán cơ sở dữ liệu (kể cả khi ứng dụng đang chạy)"),
+    "restore": ("loaders.backup", "Khôi phục cơ sở dữ liệu từ một bản sao lưu"),
     "user": ("loaders.accounts_cli", "Quản lý tài khoản (tạo quản trị đầu tiên, đặt lại mật khẩu, liệt kê)"),
     "boundaries": ("loaders.boundaries", "Nạp ranh giới hành chính từ tệp, hoặc tạo ranh giới gần đúng"),
 }

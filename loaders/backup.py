@@ -1,0 +1,153 @@
+"""`python -m loaders backup` and `restore`: consistent copies of the store, safe while the app runs.
+
+Backup copies the whole database (tables, views, macros, sequences) into a new DuckDB file with
+COPY FROM DATABASE inside one read transaction, so the copy is a consistent snapshot. It needs the
+file's lock for that moment; the app releases the file when idle (loaders.db.SharedConnection), so
+the command waits briefly if the app is busy.
+
+Restore first migrates a copy of the backup to the current schema, saves the current database as a
+backup of its own (nothing is ever lost by a restore), then replaces every table's rows in one
+transaction and records the restore in the audit log.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from loaders import db
+
+
+class BackupError(Exception):
+    """A backup file that cannot be used, with a Vietnamese message."""
+
+
+def default_backup_path(db_file: Path) -> Path:
+    return db_file.parent / "backups" / f"{db_file.stem}-{datetime.now():%Y%m%d-%H%M%S-%f}.duckdb"
+
+
+def _alias(con) -> str:
+    return con.execute("select current_database()").fetchone()[0]
+
+
+def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: str = "cli") -> Path:
+    out = Path(out)
+    if out.exists():
+        raise BackupError(f"Tệp {out} đã có; chọn tên khác để không ghi đè bản sao lưu cũ.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    src = _alias(con)
+    con.execute("attach ? as cm_backup", [str(out)])
+    try:
+        con.execute(f'copy from database "{src}" to cm_backup')
+    finally:
+        con.execute("detach cm_backup")
+    db.audit(con, actor, "backup", str(out), json.dumps({"bytes": out.stat().st_size}))
+    return out
+
+
+def base_tables(con, catalog: str | None = None) -> list[str]:
+    where = "and database_name = ?" if catalog else "and database_name = current_database()"
+    args = [catalog] if catalog else []
+    return [t for (t,) in con.execute(
+        f"select table_name from duckdb_tables() where schema_name = 'main' {where} order by table_name",
+        args).fetchall()]
+
+
+def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") -> dict:
+    """Replace the current contents with those of a backup file; returns rows per table."""
+    source = Path(source)
+    if not source.exists():
+        raise BackupError(f"Không tìm thấy tệp sao lưu {source}.")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "restore.duckdb"
+        shutil.copyfile(source, work)
+        try:
+            migrated = db.connect(work, wait_s=0)   # an older backup is brought to the current schema
+        except duckdb.Error as e:
+            raise BackupError(f"Tệp {source.name} không phải bản sao lưu DuckDB dùng được: {e}") from e
+        try:
+            if "submissions" not in base_tables(migrated):
+                raise BackupError(f"Tệp {source.name} không phải bản sao lưu của ứng dụng này.")
+        finally:
+            migrated.close()
+        safety = backup(con, default_backup_path(db.db_path(_db_file(con))), actor=actor)
+        con.execute("attach ? as cm_restore (read_only)", [str(work)])
+        try:
+            tables = _parents_first(con, [t for t in base_tables(con) if t != "schema_migrations"])
+            counts = {}
+            with db.transaction(con):
+                for t in reversed(tables):      # children before the tables they reference
+                    con.execute(f'delete from "{t}"')
+                for t in tables:                # parents before their children
+                    con.execute(f'insert into "{t}" by name select * from cm_restore.main."{t}"')
+                    counts[t] = con.execute(f'select count(*) from "{t}"').fetchone()[0]
+                # ids come from sequences, which DuckDB cannot reset: advancing each by the highest
+                # restored id guarantees new ids land past every restored row (gaps are harmless)
+                for seq, table in (("submission_id_seq", "submissions"), ("audit_id_seq", "audit_log")):
+                    top = con.execute(f"select coalesce(max(id), 0) from {table}").fetchone()[0]
+                    if top:
+                        con.execute(f"select max(nextval('{seq}')) from range(?)", [int(top)])
+                db.audit(con, actor, "restore", str(source),
+                         json.dumps({"safety_backup": str(safety), "rows": counts}, ensure_ascii=False))
+        finally:
+            con.execute("detach cm_restore")
+    return counts
+
+
+def _parents_first(con, tables: list[str]) -> list[str]:
+    """Tables ordered so that a table comes after every table its foreign keys reference."""
+    refs: dict[str, set[str]] = {t: set() for t in tables}
+    for child, parent in con.execute("select table_name, referenced_table from duckdb_constraints() "
+                                     "where constraint_type = 'FOREIGN KEY' and database_name = current_database()"
+                                     ).fetchall():
+        if child in refs and parent in refs:
+            refs[child].add(parent)
+    ordered: list[str] = []
+    while refs:
+        ready = sorted(t for t, parents in refs.items() if parents <= set(ordered))
+        ordered += ready
+        for t in ready:
+            del refs[t]
+    return ordered
+
+
+def _db_file(con) -> str:
+    return con.execute("select path from duckdb_databases() where database_name = current_database()"
+                       ).fetchone()[0]
+
+
+def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
+    if name == "backup":
+        p.add_argument("--out", help="tệp sao lưu (mặc định data/db/backups/<tên>-<thời điểm>.duckdb)")
+    else:
+        p.add_argument("file", help="tệp sao lưu cần khôi phục")
+        p.add_argument("--yes", action="store_true", help="không hỏi lại")
+
+
+def run(args: argparse.Namespace) -> int:
+    con = db.connect(args.db)
+    try:
+        if args.command == "backup":
+            out = backup(con, Path(args.out) if args.out else default_backup_path(db.db_path(args.db)))
+            print(f"Đã sao lưu vào {out} ({out.stat().st_size / 1e6:.1f} MB).")
+            return 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("Lỗi: khôi phục thay toàn bộ dữ liệu hiện có; thêm --yes để xác nhận.", file=sys.stderr)
+                return 2
+            if input(f"Thay toàn bộ dữ liệu bằng {args.file}? Gõ 'co' để đồng ý: ").strip().lower() != "co":
+                print("Đã hủy.")
+                return 1
+        counts = restore(con, Path(args.file))
+        print(f"Đã khôi phục {sum(counts.values())} dòng từ {args.file} "
+              f"(dữ liệu trước đó đã được sao lưu tự động trong thư mục backups).")
+        return 0
+    except BackupError as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 1
