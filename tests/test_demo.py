@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders import bootstrap, db, demo, office_formats as of
+from loaders import db, demo, office_formats as of
 from loaders.reader import ReadError, read_workbook
 
 CAMPAIGN = "daklak-2025"
@@ -20,12 +20,8 @@ POSTS = [{"posted_on": date(2025, 9, 9), "platform": "Facebook", "title": "Xã E
 
 
 @pytest.fixture(scope="module")
-def db_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "base.duckdb"
-    con = db.connect(path)
-    bootstrap.ensure_ready(con)
-    con.close()
-    return path
+def db_file(ready_db_path):
+    return ready_db_path          # copied by _run, never written
 
 
 def _run(db_file: Path, tmp: Path, name: str, seed: int = 5):
@@ -107,7 +103,7 @@ def test_ensure_demo_leaves_a_filled_store_alone(runs):
     assert demo.ensure_demo(con) is False
 
 
-def test_out_dir_with_foreign_files_is_refused(db_file, tmp_path):
+def test_out_dir_with_foreign_files_is_refused(tmp_path):
     (tmp_path / "mine.txt").write_text("x")
     with pytest.raises(ValueError, match="thư mục trống"):
         demo._prepare_out(tmp_path)

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from loaders import bootstrap, db, template
+from loaders import db, template
 from loaders.template import TemplateError, TemplateFiller, build_template, template_filename
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,11 +22,9 @@ SO = "so_vhttdl"          # a department: its tasks include a yes/no indicator (
 
 
 @pytest.fixture(scope="module")
-def db_file(tmp_path_factory):
+def db_file(ready_db_path, tmp_path_factory):
     path = tmp_path_factory.mktemp("tpl") / "t.duckdb"
-    con = db.connect(path)
-    bootstrap.ensure_ready(con)
-    con.close()
+    shutil.copyfile(ready_db_path, path)
     return path
 
 
@@ -147,21 +145,23 @@ def test_week_alignment_and_refusals(con):
     assert template_filename("x y/ữ", "a:b", date(2025, 9, 8)).isascii()
 
 
-def test_cli(db_file, tmp_path):
+def test_cli(db_file, tmp_path, capsys):
+    from loaders.__main__ import main
+
     cli_db = tmp_path / "cli.duckdb"
     shutil.copy(db_file, cli_db)
-    base = [sys.executable, "-m", "loaders", "template", "--db", str(cli_db), "--campaign", CAMPAIGN]
-    ok = subprocess.run(base + ["--unit", PHUONG, "--week", "2025-09-11", "--out", str(tmp_path) + "/"],
-                        capture_output=True, text=True, cwd=ROOT)
+    args = ["template", "--db", str(cli_db), "--campaign", CAMPAIGN]
+    ok = subprocess.run([sys.executable, "-m", "loaders"] + args + [
+        "--unit", PHUONG, "--week", "2025-09-11", "--out", str(tmp_path) + "/"], capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
     out = tmp_path / "BaoCao_daklak-2025_24121_2025-09-08.xlsx"
     assert out.exists() and _open(out.read_bytes())["_meta"]["B4"].value == "2025-09-08"
-    bad_unit = subprocess.run(base + ["--unit", "99999", "--week", "2025-09-11"], capture_output=True,
-                              text=True, cwd=ROOT)
-    assert bad_unit.returncode == 2 and "không phải là đơn vị báo cáo" in bad_unit.stderr
-    bad_week = subprocess.run(base + ["--unit", PHUONG, "--week", "2027-01-04"], capture_output=True,
-                              text=True, cwd=ROOT)
-    assert bad_week.returncode == 2 and "nằm ngoài thời gian" in bad_week.stderr
+    assert main(args + ["--unit", "99999", "--week", "2025-09-11"]) == 2
+    assert "không phải là đơn vị báo cáo" in capsys.readouterr().err
+    assert main(args + ["--unit", PHUONG, "--week", "2027-01-04"]) == 2
+    assert "nằm ngoài thời gian" in capsys.readouterr().err
+    assert main(args + ["--unit", PHUONG, "--week", "8/9/2025"]) == 2
+    assert "không đúng dạng" in capsys.readouterr().err
 
 
 def test_filler_writes_values_deterministically(con):
