@@ -700,34 +700,46 @@ class ReportParser:
                 v.value = max(v.value, value) if info["is_flag"] else v.value + value
             else:
                 bucket[m.code] = Value(m.code, value, None, sheet.name, qref)
-        weeks = set(sums)
-        if start is not None and end is not None and (end - start).days < 62:
-            d = week_of(start, self.week_start)[0]
-            while d <= end:
-                wk = (d, d + timedelta(days=6))
-                if wk[0] >= start and wk[1] <= end:
-                    weeks.add(wk)
-                d += timedelta(days=7)
-            if not weeks:
-                weeks.add((start, end))
-        if start is not None and len(weeks) == 1 and (start, end) not in weeks and not sums:
-            weeks = {(start, end)}
-        if start is not None and (end - start).days < 7 and set(sums) <= {week_of(start, self.week_start)}:
-            # a declared period of one (possibly not aligned) week: keep it as declared
-            only = sums.get(week_of(start, self.week_start), {})
-            sums = {(start, end): only}
-            weeks = {(start, end)}
-        if not weeks:
-            self.out.add("error", "Danh sách hoạt động không có dòng nào đọc được.", sheet.name,
+        # periods: a declared week (or shorter) takes every row; a longer declared period is cut into
+        # the campaign weeks it covers (clipped to it); without one, the weeks of the rows' dates
+        plan: dict[tuple[date, date], dict[str, Value]] = {}
+        if start is not None and (end - start).days < 7:
+            plan[(start, end)] = {}
+            for bucket in sums.values():
+                self._merge(plan[(start, end)], bucket)
+        else:
+            if start is not None:
+                d = week_of(start, self.week_start)[0]
+                while d <= end:
+                    plan[(max(d, start), min(d + timedelta(days=6), end))] = {}
+                    d += timedelta(days=7)
+            for (a, b), bucket in sorted(sums.items()):
+                key = (a, b)
+                if start is not None and a <= end and b >= start:
+                    key = (max(a, start), min(b, end))
+                self._merge(plan.setdefault(key, {}), bucket)
+        if not plan:
+            self.out.add("error", "Danh sách hoạt động không có dòng nào đọc được và không ghi kỳ báo cáo: hãy "
+                                  "ghi ngày, hình thức và số lượng của từng hoạt động.", sheet.name,
                          cell_ref(t.first_row, 0))
             return
-        for wk in sorted(weeks):
-            sec = Section(sheet.name, wk[0], wk[1], pcell, psource if (wk == (start, end)) else "dates", "long_list")
-            sec.values = sums.get(wk, {})
+        for (a, b), bucket in sorted(plan.items()):
+            source = psource if (a, b) == (start, end) or start is not None else "dates"
+            sec = Section(sheet.name, a, b, pcell, source, "long_list")
+            sec.values = bucket
             self.out.sections.append(sec)
-        if len(weeks) > 1:
-            self.out.add("info", f"Danh sách {n_rows} hoạt động được cộng theo chỉ tiêu cho {len(weeks)} tuần.",
+        if len(plan) > 1:
+            self.out.add("info", f"Danh sách {n_rows} hoạt động được cộng theo chỉ tiêu cho {len(plan)} tuần.",
                          sheet.name)
+
+    def _merge(self, target: dict[str, Value], bucket: dict[str, Value]) -> None:
+        for code, v in bucket.items():
+            if code not in target:
+                target[code] = Value(code, v.value, None, v.sheet, v.cell)
+            elif self.ix.indicators.info[code]["is_flag"]:
+                target[code].value = max(target[code].value, v.value)
+            else:
+                target[code].value += v.value
 
     # ---- posts
 

@@ -431,3 +431,19 @@ def test_two_weeks_stacked_in_one_sheet(con):
     accepted(r)
     assert r.periods == [W1, W2]
     assert [values(p, i) for i in range(2)] == [{"mxh_facebook": 2}, {"mxh_facebook": 7}]
+
+
+def test_long_list_for_a_declared_month_is_cut_into_weeks(con):
+    sheet = SheetSpec("Nhật ký", [
+        ["UBND XÃ EA DRÔNG"], ["Tháng 10/2025"], [],
+        ["Ngày", "Hình thức tuyên truyền", "Số lượng"],
+        [date(2025, 10, 1), "Bài đăng trên Facebook", 2],
+        [date(2025, 10, 2), "Bài đăng trên Facebook", 1],
+        [date(2025, 10, 15), "Bài đăng trên Zalo", 3],
+    ])
+    r, p = check(con, [sheet])
+    accepted(r)
+    assert r.periods == [(date(2025, 10, 1), date(2025, 10, 5)), (date(2025, 10, 6), date(2025, 10, 12)),
+                         (date(2025, 10, 13), date(2025, 10, 19)), (date(2025, 10, 20), date(2025, 10, 26)),
+                         (date(2025, 10, 27), date(2025, 10, 31))]
+    assert [values(p, i) for i in range(5)] == [{"mxh_facebook": 3}, {}, {"mxh_zalo": 3}, {}, {}]
