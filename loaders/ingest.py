@@ -279,8 +279,9 @@ class Ingestor:
                     msgs.append(message(
                         "warning", fname,
                         f"Số lượng {fmt_num(v.value)} của chỉ tiêu “{self.ix.indicators.info[v.code]['name']}” cao bất "
-                        f"thường so với {n} đơn vị cùng loại trong kỳ (trung vị {fmt_num(med)}, ngưỡng trung vị + {fmt_num(k)}"
-                        f" × độ lệch tuyệt đối trung vị): hãy kiểm tra lại (có gõ thừa số 0?). Số liệu vẫn được ghi nhận.",
+                        f"thường so với các đơn vị cùng loại trong kỳ ({n} đơn vị, trung vị {fmt_num(med)}, ngưỡng "
+                        f"{fmt_num(med + float(k) * max(mad, 1))} = trung vị + {fmt_num(k)} × độ lệch tuyệt đối trung "
+                        f"vị): hãy kiểm tra lại (có gõ thừa số 0?). Số liệu vẫn được ghi nhận.",
                         s.sheet, v.cell))
                 if v.cumulative is None:
                     continue

@@ -148,8 +148,9 @@ def plausibility(con: duckdb.DuckDBPyConnection, campaign: dict, params: dict,
                  items: list[tuple[str, str, date, date, str, float]]) -> dict[tuple, tuple[float, float, int]]:
     """Values that look too large. items: (unit_code, kind, start, end, indicator, value).
 
-    Returns {(unit_code, start, end, indicator): (median, mad, n_units)} for the flagged ones, comparing
-    with the current values of other units of the same kind for the same period.
+    Returns {(unit_code, start, end, indicator): (median, mad, n_units)} for the flagged ones: the median
+    and MAD are those of every unit of the same kind for the same period and indicator (current values,
+    the checked values standing for their unit's), as DHIS2's outlier analysis does.
     """
     if not items:
         return {}
@@ -165,33 +166,37 @@ def plausibility(con: duckdb.DuckDBPyConnection, campaign: dict, params: dict,
         keys as (
             select distinct kind, period_start, period_end, indicator_code from _new_values
         ),
-        others as (
-            select n.unit_code, k.kind, k.period_start, k.period_end, k.indicator_code, v.value
+        peers as (      -- every current value of the same indicator, period and unit kind
+            select k.kind, k.period_start, k.period_end, k.indicator_code, s.unit_code, v.value
             from keys k
             join submissions s on s.campaign_code = $campaign and s.is_current
                  and s.period_start = k.period_start and s.period_end = k.period_end
             join campaign_units cu on cu.campaign_code = s.campaign_code and cu.unit_code = s.unit_code
                  and cu.kind = k.kind
             join report_values v on v.submission_id = s.id and v.indicator_code = k.indicator_code
-            cross join (select distinct unit_code from _new_values) n
-            where s.unit_code <> n.unit_code
+        ),
+        with_new as (   -- the values being checked count as their unit's (stored or not yet)
+            select * from peers p
+            where not exists (select 1 from _new_values n where n.unit_code = p.unit_code
+                              and n.period_start = p.period_start and n.period_end = p.period_end
+                              and n.indicator_code = p.indicator_code)
+            union all
+            select kind, period_start, period_end, indicator_code, unit_code, value from _new_values
         ),
         stats as (
-            select unit_code, kind, period_start, period_end, indicator_code,
-                   median(value) as med, count(*) as n
-            from others group by all
+            select kind, period_start, period_end, indicator_code, median(value) as med, count(*) as n
+            from with_new group by all
         ),
         mad as (
-            select o.unit_code, o.kind, o.period_start, o.period_end, o.indicator_code,
-                   median(abs(o.value - s.med)) as mad
-            from others o join stats s using (unit_code, kind, period_start, period_end, indicator_code)
+            select w.kind, w.period_start, w.period_end, w.indicator_code, median(abs(w.value - s.med)) as mad
+            from with_new w join stats s using (kind, period_start, period_end, indicator_code)
             group by all
         )
         select nv.unit_code, nv.period_start, nv.period_end, nv.indicator_code, s.med, m.mad, s.n
         from _new_values nv
-        join stats s using (unit_code, kind, period_start, period_end, indicator_code)
-        join mad m using (unit_code, kind, period_start, period_end, indicator_code)
-        where s.n + 1 >= $min_units and nv.value > s.med + $k * greatest(m.mad, 1)
+        join stats s using (kind, period_start, period_end, indicator_code)
+        join mad m using (kind, period_start, period_end, indicator_code)
+        where s.n >= $min_units and nv.value > s.med + $k * greatest(m.mad, 1)
         """, {"u": list(cols[0]), "kind": list(cols[1]), "a": list(cols[2]), "b": list(cols[3]),
               "ind": list(cols[4]), "v": [float(x) for x in cols[5]],
               "campaign": campaign["code"], "min_units": min_units, "k": k}).fetchall()
