@@ -1,0 +1,132 @@
+"""The weekly rollup the metric queries read: `weekly_values` (migration 020).
+
+`weekly_values` holds every current reported value spread over the weeks (and phases) of its period
+by days — the view `weekly_values_live` materialized, so that a query over a whole country reads a
+few million pre-spread rows instead of joining and spreading them every time.
+
+The rollup also holds each campaign's reporting units (metric_units), calendar (metric_weeks),
+current reports (metric_reports, metric_report_weeks) and per-group sums (weekly_groups).
+
+Whoever writes reports or campaign definitions calls `refresh(con, campaign_code)` afterwards (inside
+its own transaction or not). As a safety net `queries.run` calls `ensure_fresh` before reading: one
+cheap query (`rollup_signal`, about 1 ms) tells whether anything was written since the last check;
+only then are campaigns compared one by one and the changed ones rebuilt. A forgotten call costs
+time, never a wrong number.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+
+# (table, the live definition it materializes, sort order), in refresh order: the later ones read
+# the tables refreshed before them (migration 020 describes each).
+TABLES = (
+    ("metric_units", "reporting_units_live", "unit_code"),
+    ("metric_weeks", "campaign_weeks", "week_start"),
+    ("metric_reports", "current_reports", "unit_code, period_start"),
+    ("weekly_values", "weekly_values_live", "unit_code, week_start"),
+    ("metric_unit_weeks", "unit_weeks_live", "unit_code, week_start"),
+    ("weekly_groups", "weekly_groups_live", "unit_code, week_start"),
+    ("metric_unit_tasks", "unit_tasks_live", "unit_code, phase_number"),
+    ("metric_task_values", "task_values_live", "unit_code, phase_number"),
+    ("metric_group_windows", "group_windows_live", "unit_code, phase_number"),
+    ("metric_phase_posts", "phase_posts_live", "unit_code, phase_number"),
+)
+
+
+def stale(con: duckdb.DuckDBPyConnection, campaigns: Iterable[str] | None = None) -> list[str]:
+    """Campaigns (among `campaigns`, default all) whose rollup is missing or out of date."""
+    codes = None if campaigns is None else list(campaigns)
+    rows = con.execute("select campaign_code from rollup_stale_for($c) order by 1", {"c": codes}).fetchall()
+    return [r[0] for r in rows]
+
+
+def refresh(con: duckdb.DuckDBPyConnection, campaigns: str | Iterable[str] | None = None) -> dict[str, int]:
+    """Rebuild the rollup of the given campaigns (default: every stale one); return rows per campaign
+    in weekly_values. A campaign that no longer exists loses its rollup.
+
+    Runs in its own transaction, or inside the caller's when one is open.
+    """
+    if isinstance(campaigns, str):
+        codes = [campaigns]
+    elif campaigns is None:
+        codes = stale(con)
+    else:
+        codes = list(campaigns)
+    if not codes:
+        _mark_checked(con)
+        return {}
+    t0 = time.perf_counter()
+    own = _begin(con)
+    try:
+        for table, live, order in TABLES:
+            con.execute(f"delete from {table} where campaign_code in (select unnest($c))", {"c": codes})
+            con.execute(f"insert into {table} by name select * from {live} "
+                        f"where campaign_code in (select unnest($c)) order by campaign_code, {order}",
+                        {"c": codes})
+        con.execute("delete from rollup_state where campaign_code in (select unnest($c))", {"c": codes})
+        con.execute(
+            """
+            insert into rollup_state
+            select f.campaign_code, f.fingerprint,
+                   (select count(*) from weekly_values v where v.campaign_code = f.campaign_code),
+                   now()::timestamp
+            from rollup_fingerprints($c) f
+            """,
+            {"c": codes},
+        )
+        counts = dict(con.execute(
+            "select campaign_code, rows from rollup_state where campaign_code in (select unnest($c))",
+            {"c": codes},
+        ).fetchall())
+        _mark_checked(con)
+    except BaseException:
+        if own:
+            con.execute("rollback")
+        raise
+    if own:
+        con.execute("commit")
+    log.info("rollup refreshed for %s in %.0f ms", ", ".join(codes), 1000 * (time.perf_counter() - t0))
+    return {c: counts.get(c, 0) for c in codes}
+
+
+def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when nothing was written since the rollup was last found whole (one cheap query)."""
+    return con.execute(
+        "select (select signal from rollup_signal) "
+        "= (select max(fingerprint) from rollup_state where campaign_code = '*')"
+    ).fetchone()[0] is True
+
+
+def ensure_fresh(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rebuild whatever is stale; return the campaigns rebuilt (usually none, after one cheap query)."""
+    if is_fresh(con):
+        return []
+    return list(refresh(con))
+
+
+def _mark_checked(con: duckdb.DuckDBPyConnection) -> None:
+    """Remember the write signal once no campaign is stale any more."""
+    if con.execute("select count(*) from rollup_stale_for(null)").fetchone()[0]:
+        return
+    con.execute("delete from rollup_state where campaign_code = '*'")
+    con.execute("insert into rollup_state select '*', signal, 0, now()::timestamp from rollup_signal")
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Start a transaction unless the caller already has one open; True when we started it.
+
+    Detected without an error (any error aborts an open DuckDB transaction): in autocommit mode every
+    statement is its own transaction, so two statements see different transaction ids.
+    """
+    first = con.execute("select txid_current()").fetchone()[0]
+    if con.execute("select txid_current()").fetchone()[0] == first:
+        return False
+    con.execute("begin transaction")
+    return True

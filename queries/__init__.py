@@ -1,0 +1,246 @@
+"""Everything that reads: one .sql file per metric (named after what it returns) and this runner,
+the only place that touches a connection for reads.
+
+    import queries
+    con = queries.connect()                      # or the app's shared connection
+    df = queries.run("reporting_rate_by_unit", con, campaign="daklak-2025", as_of=date(2025, 11, 19))
+
+Every .sql file starts with a header the runner and the tests read:
+
+    -- name: reporting_rate_by_unit
+    -- grain: one row per reporting unit
+    -- key: campaign_code, unit_code
+    -- params: $campaign, $as_of
+    -- columns: campaign_code, unit_code, unit_name, ...
+
+(a header line may continue on the next line indented by more than one space after "--").
+
+Parameters
+- campaign: a campaign code, or a list of codes (several provinces at once); the SQL always sees a
+  list and filters with list_contains($campaign, campaign_code).
+- as_of: a date means "as of the end of that day" (23:59:59.999999 local time); a datetime is taken
+  as it is, except that one at exactly midnight is taken as a date (DATE columns come back from
+  pandas as midnight timestamps). A date-only ISO string is a date.
+- anything else is bound as given (pandas/numpy scalars become Python ones).
+Only the parameters a query's SQL uses are bound; a missing one is an error naming it.
+
+Each call takes a fresh cursor (connections are not thread-safe), runs under a time limit (a timer
+interrupts the cursor), and logs its timing. Before reading, it refreshes the weekly rollup of any
+requested campaign whose reports changed since the rollup was built (see loaders/rollup.py); on a
+read-only connection it logs a warning instead.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, time as dtime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+QUERY_DIR = Path(__file__).resolve().parent
+AUTO_REFRESH = True          # refresh a stale rollup before reading (see module docstring)
+
+_HEADER_KEYS = ("name", "grain", "key", "params", "columns")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
+_END_OF_DAY = dtime(23, 59, 59, 999999)
+
+
+class QueryError(Exception):
+    """A query that cannot run as asked (unknown name, bad header, missing parameter)."""
+
+
+class QueryTimeout(QueryError, TimeoutError):
+    """A query interrupted because it ran longer than its time limit."""
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    path: Path
+    sql: str
+    grain: str
+    key: tuple[str, ...]
+    params: tuple[str, ...]      # from the header, without "$"
+    columns: tuple[str, ...]
+    used: frozenset[str]         # parameters the SQL actually uses
+
+
+_cache: dict[str, tuple[float, Query]] = {}
+_cache_lock = threading.Lock()
+_refresh_lock = threading.Lock()
+
+
+def list_queries() -> list[str]:
+    """Names of every query (the .sql files of this folder)."""
+    return sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
+
+
+def load(name: str) -> Query:
+    """The parsed query `name`, cached until its file changes."""
+    path = QUERY_DIR / f"{name}.sql"
+    if not re.fullmatch(r"[a-z0-9_]+", name) or not path.is_file():
+        raise QueryError(f"unknown query {name!r}; known: {', '.join(list_queries())}")
+    mtime = path.stat().st_mtime
+    with _cache_lock:
+        hit = _cache.get(name)
+        if hit and hit[0] == mtime:
+            return hit[1]
+    q = _parse(name, path, path.read_text(encoding="utf-8"))
+    with _cache_lock:
+        _cache[name] = (mtime, q)
+    return q
+
+
+def header(name: str) -> dict[str, Any]:
+    """The declared header of a query: grain, key, params (with "$"), columns."""
+    q = load(name)
+    return {"name": q.name, "grain": q.grain, "key": list(q.key),
+            "params": [f"${p}" for p in q.params], "columns": list(q.columns)}
+
+
+def _parse(name: str, path: Path, sql: str) -> Query:
+    fields: dict[str, str] = {}
+    last = None
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        body = line[2:]
+        m = re.match(r" ?([a-z]+):\s*(.*)$", body)
+        if m and m.group(1) in _HEADER_KEYS:
+            last = m.group(1)
+            fields[last] = m.group(2).strip()
+        elif last and body.startswith("   ") and body.strip():
+            sep = " " if last == "grain" else ", "
+            fields[last] = fields[last].rstrip(",") + sep + body.strip()
+        else:
+            last = None
+    missing = [k for k in _HEADER_KEYS if k not in fields]
+    if missing:
+        raise QueryError(f"{path.name}: header lacks {', '.join(missing)}")
+    if fields["name"] != name:
+        raise QueryError(f"{path.name}: header names it {fields['name']!r}")
+
+    def split(s: str) -> tuple[str, ...]:
+        return tuple(x.strip() for x in s.split(",") if x.strip() and x.strip() != "-")
+
+    params = tuple(p.lstrip("$") for p in split(fields["params"]) if p.strip("()").lower() != "none")
+    used = frozenset(_PARAM.findall(_COMMENT_OR_STRING.sub(" ", sql)))
+    return Query(name=name, path=path, sql=sql, grain=fields["grain"], key=split(fields["key"]),
+                 params=params, columns=split(fields["columns"]), used=used)
+
+
+def connect(path=None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store (loaders.db.db_path: CM_DB or data/db/campaign.duckdb).
+
+    read_only=False (default) goes through loaders.db.connect, which creates and migrates the file:
+    DuckDB allows one read-write process, and the app writes uploads through the same connection.
+    read_only=True opens an existing, migrated file without any write (e.g. next to a running app
+    in another process is still impossible: DuckDB locks the file; use it for copies and reports).
+    """
+    from loaders import db
+
+    if read_only:
+        return duckdb.connect(str(db.db_path(path)), read_only=True)
+    return db.connect(path)
+
+
+def _as_of(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if len(value.strip()) == 10 else datetime.fromisoformat(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        if value.time() == dtime(0, 0):
+            return datetime.combine(value.date(), _END_OF_DAY)
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, _END_OF_DAY)
+    raise QueryError(f"as_of must be a date or datetime, not {value!r}")
+
+
+def _bind(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "as_of":
+        return _as_of(value)
+    if name == "campaign":
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, (list, tuple, str)):
+        return value.item()          # numpy scalar
+    return value
+
+
+def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: float = 10,
+        **params: Any) -> pd.DataFrame:
+    """Run query `name` with its named parameters; return a DataFrame of its declared columns."""
+    q = load(name)
+    missing = sorted(p for p in q.used if p not in params)
+    if missing:
+        raise QueryError(f"query {name} needs parameter(s) {', '.join(missing)} "
+                         f"(declared: {', '.join('$' + p for p in q.params) or 'none'})")
+    bound = {p: _bind(p, params[p]) for p in q.used}
+    if con is None:
+        con = _default_connection()
+    if AUTO_REFRESH:
+        _ensure_rollup(con)
+    cur = con.cursor()
+    timer = threading.Timer(timeout_s, cur.interrupt)
+    t0 = time.perf_counter()
+    timer.start()
+    try:
+        df = cur.execute(q.sql, bound).fetchdf()
+    except duckdb.InterruptException as e:
+        raise QueryTimeout(f"query {name} stopped after the {timeout_s:g} s limit") from e
+    finally:
+        timer.cancel()
+        cur.close()
+    ms = 1000 * (time.perf_counter() - t0)
+    log.info("query %s %.1f ms, %d rows %s", name, ms, len(df),
+             {k: v for k, v in bound.items() if k != "campaign" or len(v) < 4})
+    return df
+
+
+_default: duckdb.DuckDBPyConnection | None = None
+
+
+def _default_connection() -> duckdb.DuckDBPyConnection:
+    global _default
+    if _default is None:
+        _default = connect()
+    return _default
+
+
+def _ensure_rollup(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the weekly rollup if anything was written since it was built (loaders/rollup.py)."""
+    from loaders import rollup
+
+    cur = con.cursor()
+    try:
+        if rollup.is_fresh(cur):
+            return
+        with _refresh_lock:
+            try:
+                done = rollup.ensure_fresh(cur)
+            except duckdb.Error as e:
+                log.warning("the weekly rollup is stale and cannot be rebuilt here (%s); "
+                            "numbers may lag the latest reports", e)
+            else:
+                if done:
+                    log.info("rebuilt the weekly rollup of %s", ", ".join(done))
+    finally:
+        cur.close()

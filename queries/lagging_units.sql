@@ -1,0 +1,67 @@
+-- name: lagging_units
+-- grain: one row per reporting unit with at least one fired lagging rule
+-- key: campaign_code, unit_code
+-- params: $campaign, $as_of
+-- columns: campaign_code, rank, unit_code, unit_name, kind, kind_name, territorial, score, rules,
+--    rule_codes, reasons, reasons_text, phase_number, completion, expected
+-- Lagging units (xã chậm tiến độ), ranked: score = sum of the campaign's weights of the fired rules
+-- (lagging_reasons), ties by lower completion of the current phase (units without a task minimum
+-- last), then by name. reasons: the Vietnamese reasons in rule order; reasons_text: the same as one
+-- text. Every reporting unit is evaluated; filter territorial = true for lagging communes (rank
+-- counts all units: renumber after filtering).
+with rules as (
+    select * from lagging_rules($campaign, $as_of)
+),
+
+scope as (
+    select * from campaign_asof($campaign, $as_of)
+),
+
+units as (
+    select * from metric_units where campaign_code in (select unnest($campaign))
+),
+
+completion as (
+    select c.*
+    from unit_phase_completion($campaign, $as_of) c
+    join scope s on s.campaign_code = c.campaign_code and s.phase_number = c.phase_number
+),
+
+per_unit as (
+    select
+        campaign_code,
+        unit_code,
+        sum(weight) as score,
+        count(*) as rules,
+        list(rule_code order by rule_order) as rule_codes,
+        list(reason order by rule_order) as reasons
+    from rules
+    group by campaign_code, unit_code
+),
+
+final as (
+    select
+        p.campaign_code,
+        row_number() over (partition by p.campaign_code
+                           order by p.score desc, c.completion asc nulls last, u.name, p.unit_code) as rank,
+        p.unit_code,
+        u.name as unit_name,
+        u.kind,
+        u.kind_name,
+        u.territorial,
+        p.score,
+        p.rules,
+        p.rule_codes,
+        p.reasons,
+        array_to_string(p.reasons, '. ') || '.' as reasons_text,
+        s.phase_number,
+        c.completion,
+        s.phase_expected as expected
+    from per_unit p
+    join units u using (campaign_code, unit_code)
+    join scope s using (campaign_code)
+    left join completion c using (campaign_code, unit_code)
+    order by p.campaign_code, rank
+)
+
+select * from final

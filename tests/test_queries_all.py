@@ -1,0 +1,226 @@
+"""Every .sql file in queries/: it has its header, binds exactly the parameters it declares, runs on
+the hand-worked fixture of test_queries_metrics, returns exactly its declared columns, and has no
+duplicate rows at its declared grain (the header's key columns). Also the runner itself: parameter
+binding, errors, time limit, and the weekly rollup kept in step with the store."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+
+import queries
+from loaders import db, rollup
+from tests.test_queries_metrics import AS_OF, CAMPAIGN, WEEKS, build_fixture, monday_after
+
+# Arguments for every parameter any query declares (the fixture's campaign, as of 19/11/2025).
+ARGS = {
+    "campaign": CAMPAIGN, "as_of": AS_OF, "unit": "X2", "units": None, "phase": 2,
+    "period_start": WEEKS[2], "period_end": WEEKS[2] + timedelta(days=6), "submission": 1,
+    "week_start": WEEKS[2], "era": "2025", "province": "99",
+}
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    path = tmp_path_factory.mktemp("queries_all") / "tq.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("name", queries.list_queries())
+def test_query_header_columns_and_grain(con, name):
+    text = (queries.QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    assert text.startswith(f"-- name: {name}\n-- grain: "), "header must start with name and grain"
+    h = queries.header(name)
+    assert h["grain"].startswith("one row per"), h["grain"]
+    assert h["key"] and set(h["key"]) <= set(h["columns"]), "key columns must be declared columns"
+    declared = {p.lstrip("$") for p in h["params"]}
+    assert declared == set(queries.load(name).used), "declared params must be the params the SQL uses"
+    assert "select * from final" in text.rstrip().splitlines()[-1], "dbt style: select * from final last"
+    assert "{" not in re.sub(r"--[^\n]*|'[^']*'", "", text), "no templating"
+    df = queries.run(name, con, **{p: ARGS[p] for p in declared})
+    assert list(df.columns) == h["columns"]
+    dupes = df[df.duplicated(subset=h["key"], keep=False)]
+    assert dupes.empty, f"duplicate rows at the grain {h['key']}:\n{dupes}"
+
+
+def test_every_query_returns_rows_on_the_fixture(con):
+    # a query that returns nothing on a fixture made to exercise it hides its mistakes
+    empty = [n for n in queries.list_queries()
+             if queries.run(n, con, **{p.lstrip("$"): ARGS[p.lstrip("$")] for p in queries.header(n)["params"]}).empty]
+    assert set(empty) <= {"campaign_audit", "unit_boundaries"}, empty
+
+
+# ---------------------------------------------------------------------------------------------
+# The runner
+
+
+def test_missing_parameter_is_named(con):
+    with pytest.raises(queries.QueryError, match=r"reporting_rate_by_unit needs parameter\(s\) as_of"):
+        queries.run("reporting_rate_by_unit", con, campaign=CAMPAIGN)
+
+
+def test_unknown_query(con):
+    with pytest.raises(queries.QueryError, match="unknown query"):
+        queries.run("no_such_metric", con)
+    with pytest.raises(queries.QueryError):
+        queries.run("../loaders/db", con)
+
+
+def test_extra_parameters_are_not_bound(con):
+    df = queries.run("campaign_phases", con, campaign=CAMPAIGN, as_of=AS_OF, unit="X1")
+    assert len(df) == 2
+
+
+def test_campaign_may_be_a_list(con):
+    one = queries.run("reporting_rate_by_unit", con, campaign=CAMPAIGN, as_of=AS_OF)
+    many = queries.run("reporting_rate_by_unit", con, campaign=[CAMPAIGN, "other"], as_of=AS_OF)
+    pd.testing.assert_frame_equal(one, many)
+
+
+def test_as_of_conversions():
+    end = datetime(2025, 11, 19, 23, 59, 59, 999999)
+    assert queries._as_of(date(2025, 11, 19)) == end
+    assert queries._as_of("2025-11-19") == end
+    assert queries._as_of(pd.Timestamp("2025-11-19")) == end
+    assert queries._as_of(datetime(2025, 11, 19, 8, 30)) == datetime(2025, 11, 19, 8, 30)
+    assert queries._as_of("2025-11-19T08:30:00") == datetime(2025, 11, 19, 8, 30)
+    with pytest.raises(queries.QueryError):
+        queries._as_of(20251119)
+
+
+def test_header_of_a_query():
+    h = queries.header("reporting_rate_by_unit")
+    assert h["params"] == ["$campaign", "$as_of"]
+    assert h["key"] == ["campaign_code", "unit_code"]
+    assert h["columns"][:3] == ["campaign_code", "unit_code", "unit_name"]
+    assert "reporting_rate_by_unit" in queries.list_queries()
+
+
+def test_time_limit_interrupts(con, tmp_path, monkeypatch):
+    (tmp_path / "slow.sql").write_text(
+        "-- name: slow\n-- grain: one row\n-- key: n\n-- params: none\n-- columns: n\n"
+        "with final as (select count(*) as n from range(100000000000) a) select * from final\n",
+        encoding="utf-8")
+    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
+    t = time.perf_counter()
+    with pytest.raises(queries.QueryTimeout, match="slow"):
+        queries.run("slow", con, timeout_s=0.3)
+    assert time.perf_counter() - t < 5
+    # the connection still works
+    assert con.execute("select 1").fetchone() == (1,)
+
+
+def test_connect_read_only(tmp_path):
+    path = tmp_path / "ro.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    queries.run("campaign_list", c)            # builds the rollup
+    c.close()
+    ro = queries.connect(path, read_only=True)
+    try:
+        df = queries.run("reporting_rate_by_unit", ro, campaign=CAMPAIGN, as_of=AS_OF)
+        assert len(df) == 5
+    finally:
+        ro.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The rollup
+
+
+def test_rollup_tables_equal_their_live_definitions(con):
+    queries.run("campaign_list", con)          # refreshes whatever is stale
+    for table, live, _ in rollup.TABLES:
+        cols = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+        order = ", ".join(c for c in cols if c not in ("phases", "phase_numbers", "submission_ids"))
+        a = con.execute(f"select * from {table} order by {order}").fetchdf()
+        b = con.execute(f"select {', '.join(cols)} from {live} order by {order}").fetchdf()
+        assert len(a) == len(b) > 0, table
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                      check_dtype=False, obj=table)
+
+
+def test_a_new_report_is_seen_by_the_next_query(tmp_path):
+    path = tmp_path / "fresh.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    try:
+        before = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert before.set_index("unit_code").loc["X3", "received"] == 0
+        assert rollup.is_fresh(c)
+        # X3 finally reports W6, written without any rollup call: the runner notices
+        c.execute("insert into submissions (id, campaign_code, unit_code, period_start, period_end, version, "
+                  "is_current, file_name, file_hash, file_size, received_at, submitted_by) "
+                  "values (500, ?, 'X3', ?, ?, 1, true, 'x3.xlsx', 'x3', 1, ?, 'test')",
+                  [CAMPAIGN, WEEKS[5], WEEKS[5] + timedelta(days=6), monday_after(6, 9)])
+        c.execute("insert into report_values (submission_id, indicator_code, value) values (500, 'tq_co', 4)")
+        assert not rollup.is_fresh(c)
+        after = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert after.set_index("unit_code").loc["X3", "received"] == 1
+        assert rollup.is_fresh(c)
+        # a changed arrival time (the demo sets received_at after ingesting) is noticed too
+        c.execute("update submissions set received_at = ? where id = 500", [monday_after(6, 20)])
+        late = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert late.set_index("unit_code").loc["X3", "on_time"] == 0
+        # an edited task minimum (settings page) moves the targets
+        c.execute("update tasks set min_per_phase = 20 where campaign_code = ? and group_code = 'mxh' "
+                  "and unit_kind = 'xa'", [CAMPAIGN])
+        t = queries.run("phase_completion_by_task", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert set(t[(t["task_code"] == "mxh") & (t["kind"] == "xa")]["target"]) == {20}
+    finally:
+        c.close()
+
+
+def test_refresh_inside_a_callers_transaction(tmp_path):
+    path = tmp_path / "tx.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    try:
+        with db.transaction(c):
+            c.execute("delete from report_values where submission_id in "
+                      "(select id from submissions where unit_code = 'S1')")
+            c.execute("delete from submissions where unit_code = 'S1'")
+            rows = rollup.refresh(c, CAMPAIGN)
+        assert rows[CAMPAIGN] > 0
+        assert rollup.stale(c) == [] and rollup.is_fresh(c)
+        r = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert r.set_index("unit_code").loc["S1", "received"] == 0
+    finally:
+        c.close()
+
+
+def test_a_deleted_campaign_loses_its_rollup(tmp_path):
+    path = tmp_path / "gone.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    try:
+        rollup.refresh(c)
+        assert c.execute("select count(*) from weekly_values").fetchone()[0] > 0
+        for t in ("report_values", "report_posts"):
+            c.execute(f"delete from {t}")
+        for t in ("submissions", "tasks", "org_units", "reporting_kinds", "milestones", "phases", "campaigns"):
+            c.execute(f"delete from {t}")
+        assert rollup.ensure_fresh(c) == [CAMPAIGN]
+        assert c.execute("select count(*) from weekly_values").fetchone()[0] == 0
+    finally:
+        c.close()
+
+
+def test_read_only_connection_with_a_stale_rollup_warns(tmp_path, caplog):
+    path = tmp_path / "stale.duckdb"
+    build_fixture(path)                       # no query ran: the rollup was never built
+    ro = duckdb.connect(str(path), read_only=True)
+    try:
+        with caplog.at_level("WARNING", logger="queries"):
+            df = queries.run("reporting_rate_by_unit", ro, campaign=CAMPAIGN, as_of=AS_OF)
+        assert df.empty
+        assert "cannot be rebuilt" in caplog.text
+    finally:
+        ro.close()

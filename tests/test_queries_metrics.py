@@ -1,0 +1,510 @@
+"""Hand-worked metrics on a tiny campaign built row by row (queries/, migrations 020–021).
+
+The campaign "tq" runs Monday 06/10/2025 – Sunday 30/11/2025: eight Monday weeks
+    W1 06/10–12/10  W2 13/10–19/10  W3 20/10–26/10  W4 27/10–02/11
+    W5 03/11–09/11  W6 10/11–16/11  W7 17/11–23/11  W8 24/11–30/11
+report deadline: the Monday after the week, 17:00. Phase 1 runs 06/10–22/10 (17 days, ends on the
+Wednesday of W3), phase 2 23/10–30/11 (39 days): W3 is split 3 days / 4 days.
+
+Reporting units: communes X1, X2, X3 (xa), ward P1 (phuong), department S1 (so_nganh). A legacy-era
+unit of the same province (L1) is not part of the campaign. Tasks:
+    xa, phuong: ttcs_tin_bai 2 a week; the whole mxh group 10 a phase; tq_co without minimum
+                (channel groups assigned: ttcs, mxh, truc_quan)
+    so_nganh:   web_tin_bai 1 a week (group web)
+Targets: ttcs_tin_bai phase 1 = 2 × 17/7 = 34/7, phase 2 = 2 × 39/7 = 78/7; mxh 10; web_tin_bai
+phase 2 = 39/7.
+
+Reports (received_at is the arrival of the version):
+    X1  W1–W6 weekly, each on the Monday after at 09:00 (on time). ttcs_tin_bai 3, mxh_facebook 5,
+        tq_co 2 a week in W1–W4 (activity 10/week), then 1, 1, 0 in W5–W6 (activity 2/week): a
+        sharp drop. Lũy kế of ttcs_tin_bai 3, 6, 9, 15 (wrong: 12), 13, 14.
+    X2  W1 on time (ttcs 2, zalo 3); W2 late, Tue 21/10 09:00 (ttcs 2); W3 version 1 on time
+        (ttcs 1), replaced on Wed 29/10 by version 2 (ttcs 7, zalo 0); nothing after.
+    X3  never reports.
+    P1  W1 (ttcs 3, fb 2); one report for W2+W3 (13/10–26/10, 14 days: ttcs 14, fb 28) received
+        Mon 27/10 12:00 — late for W2 (deadline 20/10), on time for W3; W4–W6 weekly (ttcs 3, fb 4,
+        tq_co 1). Post lists: W4 lists a, b, b; W5 lists b, c.
+    S1  W1–W6 weekly on Mondays 10:00, web_tin_bai 1.
+    X1's W1 report lists post a (the URL P1 lists too).
+The main as-of day is Wednesday 19/11/2025 (end of day): W1–W6 are due (W7's deadline is 24/11).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+import queries
+from loaders import db, indicators
+
+CAMPAIGN = "tq"
+AS_OF = date(2025, 11, 19)
+START = date(2025, 10, 6)
+WEEKS = [START + timedelta(days=7 * i) for i in range(8)]     # W1 … W8 (week starts)
+
+
+def monday_after(week: int, hour: int, day_offset: int = 0) -> datetime:
+    """The Monday after week `week` (1-based) at `hour`, plus day_offset days."""
+    return datetime.combine(WEEKS[week - 1] + timedelta(days=7 + day_offset), datetime.min.time()) \
+        + timedelta(hours=hour)
+
+
+def _insert(con, table: str, rows: list[dict]) -> None:
+    df = pd.DataFrame(rows)
+    con.register("_rows", df)
+    con.execute(f"insert into {table} by name select * from _rows")
+    con.unregister("_rows")
+
+
+def build_fixture(path, params: dict | None = None) -> None:
+    con = db.connect(path)
+    indicators.load(con)
+    _insert(con, "provinces", [{"era": "2025", "code": "99", "name": "Tỉnh Thử", "short_name": "Thử"}])
+    _insert(con, "units", [
+        {"era": "2025", "code": c, "name": n, "short_name": n.split(" ", 1)[1], "kind": k,
+         "province_code": "99"}
+        for c, n, k in [("X1", "Xã An", "xa"), ("X2", "Xã Bình", "xa"), ("X3", "Xã Cường", "xa"),
+                        ("P1", "Phường Đông", "phuong")]
+    ] + [{"era": "legacy", "code": "L1", "name": "Xã Cũ", "short_name": "Cũ", "kind": "xa",
+          "province_code": "99"}])
+    _insert(con, "campaigns", [{
+        "code": CAMPAIGN, "title": "Kế hoạch thử", "issuer": "Sở thử", "province_code": "99",
+        "era": "2025", "start_date": START, "end_date": date(2025, 11, 30), "week_start": 1,
+        "deadline_days": 1, "deadline_hour": 17, "demo_today": AS_OF,
+        "params": json.dumps(params or {}), "source_file": "test", "loaded_at": datetime(2025, 1, 1),
+    }])
+    _insert(con, "phases", [
+        {"campaign_code": CAMPAIGN, "number": 1, "name": "Đợt 1", "start_date": START,
+         "end_date": date(2025, 10, 22)},
+        {"campaign_code": CAMPAIGN, "number": 2, "name": "Đợt 2", "start_date": date(2025, 10, 23),
+         "end_date": date(2025, 11, 30)},
+    ])
+    _insert(con, "milestones", [{"campaign_code": CAMPAIGN, "code": "dh", "name": "Đại hội",
+                                 "date": date(2025, 10, 22)}])
+    _insert(con, "reporting_kinds", [{"campaign_code": CAMPAIGN, "kind": k, "name": n}
+                                     for k, n in [("xa", "Xã"), ("phuong", "Phường"),
+                                                  ("so_nganh", "Sở, ban, ngành")]])
+    _insert(con, "org_units", [{"campaign_code": CAMPAIGN, "code": "S1", "name": "Sở Văn hóa",
+                                "kind": "so_nganh"}])
+    commune_tasks = [("ttcs", "ttcs_tin_bai", 2.0, None), ("mxh", None, None, 10.0),
+                     ("truc_quan", "tq_co", None, None)]
+    _insert(con, "tasks", [
+        {"campaign_code": CAMPAIGN, "unit_kind": k, "group_code": g, "indicator_code": i,
+         "min_per_week": w, "min_per_phase": p, "is_example": True}
+        for k in ("xa", "phuong") for g, i, w, p in commune_tasks
+    ] + [{"campaign_code": CAMPAIGN, "unit_kind": "so_nganh", "group_code": "web",
+          "indicator_code": "web_tin_bai", "min_per_week": 1.0, "is_example": True}])
+
+    subs, vals, posts = [], [], []
+
+    def report(unit, start, end, received, values, version=1, current=True, cumulative=None,
+               urls=()):
+        sid = len(subs) + 1
+        subs.append({"id": sid, "campaign_code": CAMPAIGN, "unit_code": unit, "period_start": start,
+                     "period_end": end, "version": version, "is_current": current,
+                     "file_name": f"{unit}_{start:%m%d}_v{version}.xlsx", "file_hash": f"h{sid}",
+                     "file_size": 1000, "received_at": received, "submitted_by": "test",
+                     "source_format": "template"})
+        for code, v in values.items():
+            vals.append({"submission_id": sid, "indicator_code": code, "value": float(v),
+                         "cumulative": (cumulative or {}).get(code)})
+        for u in urls:
+            posts.append({"submission_id": sid, "platform": "Facebook", "url": u, "url_norm": u})
+        return sid
+
+    def week(unit, w, received, values, **kw):
+        return report(unit, WEEKS[w - 1], WEEKS[w - 1] + timedelta(days=6), received, values, **kw)
+
+    x1_cum = [3, 6, 9, 15, 13, 14]
+    for w in range(1, 7):
+        v = {"ttcs_tin_bai": 3, "mxh_facebook": 5, "tq_co": 2} if w <= 4 else \
+            {"ttcs_tin_bai": 1, "mxh_facebook": 1, "tq_co": 0}
+        week("X1", w, monday_after(w, 9), v, cumulative={"ttcs_tin_bai": float(x1_cum[w - 1])},
+             urls=["https://fb.com/a"] if w == 1 else ())
+    week("X2", 1, monday_after(1, 8), {"ttcs_tin_bai": 2, "mxh_zalo": 3})
+    week("X2", 2, monday_after(2, 9, day_offset=1), {"ttcs_tin_bai": 2})
+    week("X2", 3, monday_after(3, 10), {"ttcs_tin_bai": 1}, current=False)
+    week("X2", 3, monday_after(3, 15, day_offset=2), {"ttcs_tin_bai": 7, "mxh_zalo": 0}, version=2)
+    week("P1", 1, monday_after(1, 11), {"ttcs_tin_bai": 3, "mxh_facebook": 2})
+    report("P1", WEEKS[1], WEEKS[2] + timedelta(days=6), monday_after(3, 12),
+           {"ttcs_tin_bai": 14, "mxh_facebook": 28})
+    for w in (4, 5, 6):
+        week("P1", w, monday_after(w, 12), {"ttcs_tin_bai": 3, "mxh_facebook": 4, "tq_co": 1},
+             urls={4: ["https://fb.com/a", "https://fb.com/b", "https://fb.com/b"],
+                   5: ["https://fb.com/b", "https://fb.com/c"]}.get(w, ()))
+    for w in range(1, 7):
+        week("S1", w, monday_after(w, 10), {"web_tin_bai": 1})
+    _insert(con, "submissions", subs)
+    _insert(con, "report_values", vals)
+    _insert(con, "report_posts", posts)
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    path = tmp_path_factory.mktemp("queries") / "tq.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    yield c
+    c.close()
+
+
+def run(con, name, **params):
+    params.setdefault("campaign", CAMPAIGN)
+    wanted = {p.lstrip("$") for p in queries.header(name)["params"]}
+    defaults = {"as_of": AS_OF, "units": None}
+    return queries.run(name, con, **{k: v for k, v in {**defaults, **params}.items() if k in wanted})
+
+
+def by(df: pd.DataFrame, *keys) -> dict:
+    """Rows keyed by one or more columns, as dicts."""
+    out = {}
+    for r in df.to_dict("records"):
+        out[r[keys[0]] if len(keys) == 1 else tuple(r[k] for k in keys)] = r
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar and reporting
+
+
+def test_weeks_deadlines_and_phase_of_each_week(con):
+    w = run(con, "campaign_week_list")
+    assert list(w["week_start"].dt.date) == WEEKS
+    assert w.loc[0, "week_label"] == "06/10–12/10"
+    assert w.loc[0, "deadline"] == pd.Timestamp("2025-10-13 17:00")
+    # W3 ends on Sunday 26/10, inside phase 2, so it counts in phase 2
+    assert list(w["phase_number"]) == [1, 1, 2, 2, 2, 2, 2, 2]
+
+
+def test_reporting_rate_by_unit(con):
+    r = by(run(con, "reporting_rate_by_unit"), "unit_code")
+    assert set(r) == {"X1", "X2", "X3", "P1", "S1"}         # L1 is of the legacy era: not expected
+    # six due weeks (W1–W6) for everyone
+    assert {u: r[u]["expected"] for u in r} == {u: 6 for u in r}
+    # X2: W1 on time, W2 late, W3 on time by its first version (replaced later) → 3 of 6, 2 on time
+    assert (r["X2"]["received"], r["X2"]["on_time"], r["X2"]["late"], r["X2"]["missing"]) == (3, 2, 1, 3)
+    assert r["X2"]["reporting_rate"] == pytest.approx(0.5)
+    assert r["X2"]["on_time_rate"] == pytest.approx(2 / 6)
+    # X3 never reported
+    assert (r["X3"]["received"], r["X3"]["reporting_rate"]) == (0, 0.0)
+    # P1: the two-week report covers W2 (late: deadline 20/10) and W3 (on time: 27/10 17:00)
+    assert (r["P1"]["received"], r["P1"]["on_time"]) == (6, 5)
+    assert (r["X1"]["received"], r["X1"]["on_time"], r["S1"]["on_time"]) == (6, 6, 6)
+
+
+def test_reporting_rate_by_kind_week_phase(con):
+    k = by(run(con, "reporting_rate_by_kind"), "kind")
+    # xa: 3 units × 6 weeks = 18 expected; received X1 6 + X2 3 = 9; on time 6 + 2 = 8
+    assert (k["xa"]["units"], k["xa"]["expected"], k["xa"]["received"], k["xa"]["on_time"]) == (3, 18, 9, 8)
+    assert (k["phuong"]["expected"], k["phuong"]["received"], k["phuong"]["on_time"]) == (6, 6, 5)
+    assert k["xa"]["reporting_rate"] == pytest.approx(0.5)
+    w = run(con, "reporting_rate_by_week")
+    assert list(w["expected"]) == [5] * 6
+    # received: W1 X1 X2 P1 S1; W2 the same (X2, P1 late); W3 X1 X2 P1 S1; W4–W6 X1 P1 S1
+    assert list(w["received"]) == [4, 4, 4, 3, 3, 3]
+    assert list(w["on_time"]) == [4, 2, 4, 3, 3, 3]
+    p = by(run(con, "reporting_rate_by_phase"), "phase_number")
+    # phase 1 holds W1, W2 (10 expected, 8 received, 6 on time); phase 2 holds W3–W6
+    assert (p[1]["weeks_due"], p[1]["expected"], p[1]["received"], p[1]["on_time"]) == (2, 10, 8, 6)
+    assert (p[2]["weeks_due"], p[2]["expected"], p[2]["received"], p[2]["on_time"]) == (4, 20, 13, 13)
+
+
+def test_as_of_a_date_means_the_end_of_that_day(con):
+    # Monday 20/10: W1 and W2 are due (W2's deadline is 20/10 17:00). X2's late W2 report came on
+    # Tuesday 21/10 09:00 and P1's two-week report on 27/10: neither is known yet.
+    r = by(run(con, "reporting_rate_by_unit", as_of=date(2025, 10, 20)), "unit_code")
+    assert r["X2"]["expected"] == 2 and r["X2"]["received"] == 1
+    assert r["P1"]["received"] == 1
+    # an hour after X2's late report arrived
+    r = by(run(con, "reporting_rate_by_unit", as_of=datetime(2025, 10, 21, 10)), "unit_code")
+    assert (r["X2"]["received"], r["X2"]["on_time"]) == (2, 1)
+    # a datetime at midnight is a date (pandas turns DATE columns into midnight timestamps)
+    r = by(run(con, "reporting_rate_by_unit", as_of=pd.Timestamp("2025-10-20")), "unit_code")
+    assert r["X2"]["received"] == 1 and r["X2"]["expected"] == 2
+
+
+def test_submission_grid_and_unit_reports(con):
+    g = by(run(con, "submission_grid"), "unit_code", "week_no")
+    assert (g["X2", 1]["status"], g["X2", 2]["status"], g["X2", 3]["status"], g["X2", 4]["status"]) == \
+        ("on_time", "late", "on_time", "missing")
+    assert g["X2", 2]["status_label"] == "Nộp muộn"
+    assert g["P1", 2]["status"] == "late" and g["P1", 3]["status"] == "on_time"
+    assert len(g) == 5 * 6
+    u = run(con, "unit_reports", unit="P1")
+    assert list(u["week_no"]) == [1, 2, 3, 4, 5, 6, 7]        # weeks started by Wednesday 19/11
+    assert list(u["status"]) == ["on_time", "late", "on_time", "on_time", "on_time", "on_time", "not_due"]
+    two = u.set_index("week_no").loc[2]
+    assert bool(two["spread"]) and two["periods"] == "13/10/2025–26/10/2025"
+    # the two-week report's 14 tin bài + 28 posts spread by days: 7 + 14 = 21 in each of W2 and W3
+    assert two["activity"] == pytest.approx(21)
+    x2 = run(con, "unit_reports", unit="X2").set_index("week_no")
+    assert x2.loc[3, "activity"] == pytest.approx(7)            # only the newest version counts
+    assert len(x2.loc[3, "submission_ids"]) == 1
+
+
+def test_submission_versions(con):
+    v = run(con, "submission_versions", unit="X2", period_start=WEEKS[2],
+            period_end=WEEKS[2] + timedelta(days=6))
+    assert list(v["version"]) == [2, 1]
+    assert list(v["is_current"]) == [True, False]
+    assert list(v["values_total"]) == [7.0, 1.0]
+    vals = run(con, "submission_values", submission=int(v.loc[0, "submission_id"]))
+    assert by(vals, "indicator_code")["ttcs_tin_bai"]["value"] == 7.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage, completion, posts
+
+
+def test_channel_coverage_by_unit(con):
+    c = by(run(con, "channel_coverage_by_unit"), "unit_code", "phase_number")
+    # whole campaign: X2 has ttcs and mxh (zalo 3 in W1), never truc_quan
+    assert (c["X2", 0]["groups_assigned"], c["X2", 0]["groups_active"]) == (3, 2)
+    assert c["X2", 0]["silent_groups"] == ["Tuyên truyền trực quan"]
+    # phase 2: only W3's version 2 counts (ttcs 7 × 4/7 = 4 in phase 2; zalo 0)
+    assert c["X2", 2]["coverage"] == pytest.approx(1 / 3)
+    # phase 1: P1 showed tq_co only from W4
+    assert c["P1", 1]["coverage"] == pytest.approx(2 / 3)
+    assert c["X3", 0]["coverage"] == 0 and c["S1", 2]["coverage"] == 1
+    assert c["X1", 1]["window_name"] == "Đợt 1" and c["X1", 0]["window_name"] == "Toàn kế hoạch"
+
+
+def test_coverage_by_group(con):
+    g = by(run(con, "coverage_by_group"), "unit_scope", "phase_number", "group_code")
+    # phase 2, communes X1 X2 X3 P1: ttcs active in X1 X2 P1; mxh and truc_quan in X1 P1
+    assert (g["commune", 2, "ttcs"]["units_assigned"], g["commune", 2, "ttcs"]["units_active"]) == (4, 3)
+    assert g["commune", 2, "mxh"]["coverage"] == pytest.approx(0.5)
+    assert g["commune", 2, "truc_quan"]["coverage"] == pytest.approx(0.5)
+    assert ("commune", 2, "web") not in g                     # no commune is assigned web
+    assert g["all", 2, "web"]["coverage"] == 1
+
+
+def test_phase_completion(con):
+    u = by(run(con, "phase_completion_by_unit"), "unit_code", "phase_number")
+    expected = 28 / 39            # Wednesday 19/11 is day 28 of phase 2's 39
+    # X1, phase 2: ttcs 3 × 4/7 (W3's share) + 3 + 1 + 1 = 47/7 of 78/7; mxh 5 × 4/7 + 5 + 1 + 1 = 69/7 of 10
+    x1 = (47 / 78 + (69 / 7) / 10) / 2
+    assert u["X1", 2]["completion"] == pytest.approx(x1)
+    assert u["X1", 2]["expected"] == pytest.approx(expected)
+    assert bool(u["X1", 2]["on_track"])
+    # X2, phase 2: ttcs 7 × 4/7 = 4 of 78/7; mxh 0
+    assert u["X2", 2]["completion"] == pytest.approx((4 / (78 / 7)) / 2)
+    assert u["X3", 2]["completion"] == 0
+    # P1 beats every target, capped at 1
+    assert u["P1", 1]["completion"] == 1 and u["P1", 2]["completion"] == 1
+    # S1, phase 2: web_tin_bai 4/7 + 3 of 39/7
+    assert u["S1", 2]["completion"] == pytest.approx(25 / 39)
+    assert u["X1", 1]["expected"] == 1                          # phase 1 is over
+    t = by(run(con, "phase_completion_by_task"), "unit_code", "phase_number", "task_code")
+    assert t["X1", 2, "ttcs_tin_bai"]["target"] == pytest.approx(78 / 7)
+    assert t["X1", 2, "ttcs_tin_bai"]["actual"] == pytest.approx(47 / 7)
+    assert t["X1", 2, "mxh"]["target"] == 10
+    assert t["X1", 1, "ttcs_tin_bai"]["target"] == pytest.approx(34 / 7)
+    assert ("X1", 2, "tq_co") not in t                          # no minimum: coverage only
+    p = by(run(con, "phase_completion_province"), "unit_scope", "phase_number")
+    units = [x1, (4 / (78 / 7)) / 2, 0.0, 1.0, 25 / 39]
+    assert p["all", 2]["completion"] == pytest.approx(sum(units) / 5)
+    assert (p["all", 2]["units"], p["all", 2]["units_on_track"]) == (5, 2)   # X1, P1
+    assert p["commune", 2]["completion"] == pytest.approx(sum(units[:4]) / 4)
+    assert p["commune", 2]["share_on_track"] == pytest.approx(0.5)
+
+
+def test_phase_progress(con):
+    p = by(run(con, "phase_progress"), "phase_number")
+    assert (p[1]["status"], p[2]["status"]) == ("done", "running")
+    assert p[2]["expected"] == pytest.approx(28 / 39) and bool(p[2]["is_current"])
+    assert p[2]["days_elapsed"] == 28
+    early = by(run(con, "phase_progress", as_of=date(2025, 10, 8)), "phase_number")
+    assert early[1]["expected"] == pytest.approx(3 / 17) and early[2]["status"] == "upcoming"
+
+
+def test_posting_counts(con):
+    p = by(run(con, "posting_counts"), "unit_code", "phase_number", "indicator_code")
+    # X1's Facebook posts: 5 a week in W1–W4, 1 in W5–W6 = 22; phase 1 gets W1, W2 and 3/7 of W3
+    assert p["X1", 0, "mxh_facebook"]["posts"] == pytest.approx(22)
+    assert p["X1", 1, "mxh_facebook"]["posts"] == pytest.approx(10 + 15 / 7)
+    assert p["X1", 2, "mxh_facebook"]["posts"] == pytest.approx(20 / 7 + 7)
+    # P1: 2 + the two-week report's 28 (2 a day) + 4 × 3; its phase-1 share: 2 + 14 + 6
+    assert p["P1", 0, "mxh_facebook"]["posts"] == pytest.approx(42)
+    assert p["P1", 1, "mxh_facebook"]["posts"] == pytest.approx(22)
+    assert p["X2", 0, "mxh_zalo"]["posts"] == pytest.approx(3)
+    assert p["S1", 0, "web_tin_bai"]["posts"] == pytest.approx(6)
+
+
+def test_unique_posts_and_gap(con):
+    u = by(run(con, "unique_posts"), "unit_code")
+    # P1 lists a, b, b (W4) and b, c (W5): 5 rows, 3 unique; those reports declare 4 + 4 posts
+    assert (u["P1"]["reports_with_list"], u["P1"]["listed_rows"], u["P1"]["unique_posts"]) == (2, 5, 3)
+    assert u["P1"]["declared_posts_listed"] == pytest.approx(8)
+    assert u["P1"]["gap"] == pytest.approx(5)
+    assert u["X1"]["unique_posts"] == 1 and u["X1"]["gap"] == pytest.approx(4)
+    assert pd.isna(u["X3"]["gap"])
+    s = run(con, "campaign_summary").iloc[0]
+    assert s["unique_posts"] == 3                                 # a, b, c: a counted once for both units
+
+
+def test_weekly_timeline_and_unit_weekly_activity(con):
+    t = by(run(con, "weekly_timeline"), "week_no", "series_kind", "series_code")
+    # W1, ttcs: X1 3 + X2 2 + P1 3
+    assert (t[1, "group", "ttcs"]["value"], t[1, "group", "ttcs"]["units_active"]) == (8, 3)
+    # W2 Facebook: X1 5 + P1's two-week 28 spread, 14
+    assert t[2, "posting", "mxh_facebook"]["value"] == pytest.approx(19)
+    assert t[7, "group", "ttcs"]["value"] == 0                    # the running week: nothing yet
+    a = by(run(con, "unit_weekly_activity"), "unit_code", "week_no")
+    # W1 activity: X1 10, X2 5, X3 0, P1 5 → median of the communes 5
+    assert a["X1", 1]["activity"] == 10 and a["X1", 1]["median_activity"] == 5
+    assert not a["X3", 1]["reported"] and a["X3", 1]["activity"] == 0
+    assert a["S1", 1]["median_activity"] == 1                      # compared with the non-communes
+    only = run(con, "unit_weekly_activity", units=["X1"])
+    assert set(only["unit_code"]) == {"X1"} and only.loc[0, "median_activity"] == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Lagging units
+
+
+def test_lagging_reasons(con):
+    r = by(run(con, "lagging_reasons"), "unit_code", "rule_code")
+    assert set(r) == {
+        ("X2", "missing_reports"), ("X2", "low_reporting_rate"), ("X2", "behind_plan"),
+        ("X2", "silent_channel"), ("X2", "sharp_drop"),
+        ("X3", "missing_reports"), ("X3", "low_reporting_rate"), ("X3", "behind_plan"),
+        ("X3", "silent_channel"),
+        ("X1", "sharp_drop"),
+    }
+    assert r["X2", "missing_reports"]["reason"] == \
+        "Không nộp báo cáo 2 tuần gần nhất (tuần 03/11–09/11 và 10/11–16/11)"
+    # X2, last 4 due weeks W3–W6: only W3 received
+    assert r["X2", "low_reporting_rate"]["reason"] == \
+        "Tỷ lệ nộp báo cáo 25% trong 4 tuần gần nhất (dưới 75%)"
+    # X2 phase 2 completion 4/(78/7)/2 = 17.9 %, expected 28/39 = 71.8 %
+    assert r["X2", "behind_plan"]["reason"] == "Hoàn thành 18% kế hoạch đợt, dưới mức cần đạt 72% − 15%"
+    assert r["X2", "silent_channel"]["reason"] == (
+        "Các kênh Mạng xã hội và Tuyên truyền trực quan không có hoạt động trong đợt hiện tại "
+        "(đã qua 72% thời gian đợt)")
+    assert r["X3", "silent_channel"]["reason"] == (
+        "Các kênh Hệ thống thông tin cơ sở; Mạng xã hội và Tuyên truyền trực quan không có hoạt "
+        "động trong đợt hiện tại (đã qua 72% thời gian đợt)")
+    # X1: 10 a week in W1–W4, 2 a week in W5–W6
+    assert r["X1", "sharp_drop"]["reason"] == \
+        "Hoạt động 2 tuần gần nhất giảm còn 2,0/tuần so với trung bình 10,0/tuần 4 tuần trước"
+    # X2: W1 5, W2 2, W3 7 (version 2), W4 0 → 3.5 a week, then nothing
+    assert r["X2", "sharp_drop"]["reason"] == \
+        "Hoạt động 2 tuần gần nhất giảm còn 0,0/tuần so với trung bình 3,5/tuần 4 tuần trước"
+    assert r["X2", "missing_reports"]["weight"] == 3 and r["X1", "sharp_drop"]["weight"] == 1
+    assert r["X1", "sharp_drop"]["rule_name"] == "Hoạt động giảm mạnh"
+
+
+def test_lagging_units_ranked_by_score_then_completion(con):
+    u = run(con, "lagging_units")
+    assert list(u["unit_code"]) == ["X2", "X3", "X1"]
+    assert list(u["rank"]) == [1, 2, 3]
+    # default weights 3 + 2 + 2 + 1 + 1 = 9; X3: 3 + 2 + 2 + 1 = 8; X1: 1
+    assert list(u["score"]) == [9, 8, 1]
+    x2 = u.iloc[0]
+    assert list(x2["rule_codes"]) == ["missing_reports", "low_reporting_rate", "behind_plan",
+                                      "silent_channel", "sharp_drop"]
+    assert len(x2["reasons"]) == 5 and x2["reasons_text"].startswith("Không nộp báo cáo 2 tuần")
+    assert bool(x2["territorial"]) and x2["phase_number"] == 2
+    assert u.iloc[1]["completion"] == 0
+    s = run(con, "campaign_summary").iloc[0]
+    assert (s["lagging_units"], s["lagging_communes"]) == (3, 3)
+
+
+def test_lagging_ties_broken_by_lower_completion(tmp_path):
+    # every rule weighs the same: X3 (4 rules) would outrank X2 (5 rules) only on weights;
+    # with all weights 0 but behind_plan 1 both score 1 and X3's completion (0) is lower
+    path = tmp_path / "tie.duckdb"
+    build_fixture(path, params={"weights": {"missing_reports": 0, "low_reporting_rate": 0,
+                                            "behind_plan": 1, "silent_channel": 0, "sharp_drop": 0}})
+    c = db.connect(path)
+    try:
+        u = run(c, "lagging_units")
+        assert list(u["unit_code"][:2]) == ["X3", "X2"] and list(u["score"][:2]) == [1, 1]
+    finally:
+        c.close()
+
+
+def test_silent_channel_waits_for_a_third_of_the_phase(con):
+    # Friday 31/10 is day 9 of phase 2's 39 (23 %): no silent-channel reason yet
+    r = run(con, "lagging_reasons", as_of=date(2025, 10, 31))
+    assert "silent_channel" not in set(r["rule_code"])
+    # Tuesday 4/11 is day 13 of 39 = 33.3 % ≥ 0.3333
+    r = run(con, "lagging_reasons", as_of=date(2025, 11, 4))
+    assert "silent_channel" in set(r["rule_code"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Plausibility
+
+
+def test_cumulative_check(con):
+    f = run(con, "plausibility_flags")
+    cum = f[f["check_code"] == "cumulative"]
+    # X1's lũy kế 15 in W4 against 3 + 3 + 3 + 3 = 12 (25 % off); 13 and 14 later are right
+    assert list(cum["unit_code"]) == ["X1"]
+    row = cum.iloc[0]
+    assert row["period_start"].date() == WEEKS[3] and row["reference"] == 12
+    assert row["message"] == ("Lũy kế 15 lệch 25% so với tổng các báo cáo đến kỳ này (12), "
+                              "quá mức cho phép 10%")
+    assert (f["check_code"] == "outlier").sum() == 0            # fewer than 8 units report
+
+
+def test_outliers_against_median_and_mad(tmp_path):
+    # nine more communes report ttcs_tin_bai in W1: 10, 11, 12, 12, 13, 14, 15, 16 and 60. With X1 (3)
+    # and X2 (2), 11 communes report it that week (P1 is a ward: another kind):
+    # 2 3 10 11 12 12 13 14 15 16 60 → median 12; |x − 12| → 0 0 1 1 2 2 3 4 9 10 48 → MAD 2;
+    # threshold 12 + 5 × 2 = 22: only 60 is flagged.
+    path = tmp_path / "outliers.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    try:
+        extra = [(f"Y{i}", f"Xã Y{i}") for i in range(9)]
+        c.executemany("insert into units (era, code, name, short_name, kind, province_code) "
+                      "values ('2025', ?, ?, ?, 'xa', '99')", [(u, n, n) for u, n in extra])
+        for i, ((u, _), v) in enumerate(zip(extra, [10, 11, 12, 12, 13, 14, 15, 16, 60])):
+            sid = 1000 + i
+            c.execute("insert into submissions (id, campaign_code, unit_code, period_start, period_end, "
+                      "version, is_current, file_name, file_hash, file_size, received_at, submitted_by) "
+                      "values (?, ?, ?, ?, ?, 1, true, 'f.xlsx', ?, 1, ?, 'test')",
+                      [sid, CAMPAIGN, u, WEEKS[0], WEEKS[0] + timedelta(days=6), f"y{i}",
+                       monday_after(1, 9)])
+            c.execute("insert into report_values (submission_id, indicator_code, value) "
+                      "values (?, 'ttcs_tin_bai', ?)", [sid, v])
+        f = run(c, "plausibility_flags")
+        out = f[f["check_code"] == "outlier"]
+        assert list(out["unit_code"]) == ["Y8"]
+        row = out.iloc[0]
+        assert (row["value"], row["reference"], row["threshold"]) == (60, 12, 22)
+        assert row["message"] == ("Giá trị 60 vượt ngưỡng 22 (trung vị 12 + 5 × MAD 2 của 11 đơn vị "
+                                  "cùng loại) trong tuần 06/10–12/10")
+    finally:
+        c.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary and catalogue queries
+
+
+def test_campaign_summary(con):
+    s = run(con, "campaign_summary").iloc[0]
+    assert (s["weeks"], s["weeks_due"], s["phase_number"]) == (8, 6, 2)
+    assert (s["units"], s["communes"]) == (5, 4)
+    assert (s["expected"], s["received"], s["on_time"]) == (30, 21, 19)
+    assert s["reporting_rate"] == pytest.approx(21 / 30)
+    # current phase coverage of the communes: X1 1, X2 1/3, X3 0, P1 1
+    assert s["commune_coverage"] == pytest.approx((1 + 1 / 3 + 0 + 1) / 4)
+    assert s["share_on_track"] == pytest.approx(2 / 5)
+
+
+def test_catalogue_queries(con):
+    assert list(run(con, "campaign_list")["campaign_code"]) == [CAMPAIGN]
+    assert list(run(con, "campaign_phases")["days"]) == [17, 39]
+    k = by(run(con, "reporting_units_by_kind"), "kind")
+    assert (k["xa"]["units"], k["phuong"]["units"], k["so_nganh"]["units"]) == (3, 1, 1)
+    assert not k["so_nganh"]["territorial"]
+    u = run(con, "reporting_units")
+    assert set(u["unit_code"]) == {"X1", "X2", "X3", "P1", "S1"}
