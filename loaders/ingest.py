@@ -138,12 +138,14 @@ class Ingestor:
 
     # ---- checking
 
-    def check(self, data: bytes, file_name: str, context: bool = True) -> tuple[FileResult, ParsedReport | None]:
-        """What ingest would decide, without writing. context: run the checks against the store."""
+    def check(self, data: bytes, file_name: str, context: bool = True,
+              parse_unchanged: bool = False) -> tuple[FileResult, ParsedReport | None]:
+        """What ingest would decide, without writing. context: run the checks against the store;
+        parse_unchanged: parse a file already received too (its ParsedReport is returned)."""
         digest = hashlib.sha256(data).hexdigest()
         result = FileResult(file_name, "rejected", None, None, None, [], [], digest, [])
         known = self.hashes.get(digest)
-        if known:
+        if known and not parse_unchanged:
             return self._unchanged(result, known), None
         try:
             wb = read_workbook(data)
@@ -167,11 +169,15 @@ class Ingestor:
                 msgs += self._context_checks([(unit, s) for s in secs], file_name)
         result.messages = _sorted(msgs)
         result.status = "rejected" if any(m.level == "error" for m in msgs) else "accepted"
+        if known:       # already received: say so, but let the caller see what the file holds
+            return self._unchanged(FileResult(file_name, "unchanged", None, None, None, [], [], digest, []),
+                                   known), parsed
         return result, parsed
 
     def _unchanged(self, result: FileResult, known: list[tuple]) -> FileResult:
         result.status = "unchanged"
         result.unit_code = known[0][1]
+        result.submission_ids = sorted({sid for sid, *_ in known if sid is not None})
         periods = sorted({(a, b) for _, _, a, b, *_ in known})
         result.periods = periods
         result.period_start, result.period_end = periods[0][0], max(b for _, b in periods)
@@ -503,7 +509,7 @@ def check_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
                 campaign_code: str) -> tuple[FileResult, ParsedReport | None]:
     """Everything ingest would say about a file, without writing anything."""
     ing = Ingestor(con, campaign_code, "check")
-    return ing.check(data, file_name)
+    return ing.check(data, file_name, parse_unchanged=True)
 
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, campaign_code: str,

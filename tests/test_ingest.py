@@ -84,8 +84,12 @@ def test_same_file_twice_changes_nothing(con):
     data = template()
     assert ingest_bytes(con, data, "a.xlsx", CAMPAIGN).status == "accepted"
     before = snapshot(con)
+    sid = con.execute("select id from submissions").fetchone()[0]
     r = ingest_bytes(con, data, "a-copy.xlsx", CAMPAIGN)
     assert r.status == "unchanged" and r.unit_code == TAN_LAP and r.periods == [W1]
+    assert r.submission_ids == [sid]
+    checked, parsed = check_bytes(con, data, "a-copy.xlsx", CAMPAIGN)   # the upload page's preview
+    assert checked.status == "unchanged" and parsed.sections[0].values["ttcs_tin_bai"].value == 12
     after = snapshot(con)
     assert {t: after[t] for t in STORE} == {t: before[t] for t in STORE}
     assert after["audit_log"] == before["audit_log"] + 1

@@ -93,6 +93,15 @@ def test_real_template_filled_in(con):
     assert [x.url_norm for x in p.sections[0].posts] == ["facebook.com/p/1"]
 
 
+def test_the_code_column_wins_over_the_wording(con):
+    sheets = report("Phường Tân Lập", *W1, {"mxh_zalo": 6}, unit_code=TAN_LAP)
+    row = next(r for r in sheets[0].rows if len(r) > 1 and r[1] == "mxh_zalo")
+    row[2] = "Bài đăng trên Facebook"          # the wording edited, the code kept
+    r, p = check(con, sheets)
+    accepted(r)
+    assert values(p) == {"mxh_zalo": 6}
+
+
 # --------------------------------------------------------------------------- free forms
 
 def test_free_form_with_title_rows_merges_sections_totals(con):
