@@ -11,11 +11,14 @@ A file that cannot be read raises `ReadError` with a Vietnamese message saying w
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import python_calamine as pc
+
+from loaders import limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -215,6 +218,10 @@ def _norm_value(v):
 
 def read_workbook(data: bytes) -> Workbook:
     """Every sheet of the workbook as an absolute grid of values (cached values for formulas)."""
+    try:
+        limits.check(data)  # before any parsing: a bomb or an absurd file is refused fast
+    except limits.LimitError as e:
+        raise ReadError(str(e)) from e
     fmt = sniff(data)
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -224,15 +231,24 @@ def read_workbook(data: bytes) -> Workbook:
         raise ReadError(f"Tệp {FORMAT_NAMES[fmt]} bị hỏng, không đọc được ({_short(e)}): hãy mở bằng Excel, "
                         "lưu lại rồi gửi lại.") from e
     sheets = []
+    if len(wb.sheets_metadata) > limits.DEFAULT.max_sheets:
+        wb.close()
+        raise ReadError(f"Tệp có {len(wb.sheets_metadata)} trang tính (giới hạn {limits.DEFAULT.max_sheets}): "
+                        "hãy gửi báo cáo chỉ gồm các trang của các tuần cần báo cáo.")
     try:
         for meta in wb.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             s = wb.get_sheet_by_name(meta.name)
+            if s.height * s.width > limits.DEFAULT.max_cells_per_sheet:  # .xls/.ods carry no dimension tag
+                raise limits.LimitError(f"Trang tính “{meta.name}” có {s.height} dòng × {s.width} cột, quá lớn "
+                                        "cho một báo cáo tuần: hãy xóa các dòng thừa rồi gửi lại.")
             rows = [[v if v.__class__ is str else _norm_value(v) for v in row]
                     for row in s.to_python(skip_empty_area=False)]
             merged = s.merged_cell_ranges or []
             sheets.append(Sheet(meta.name, _visibility(meta.visible), rows, list(merged)))
+    except limits.LimitError as e:
+        raise ReadError(str(e)) from e
     except pc.PasswordError as e:
         raise ReadError("Tệp Excel được đặt mật khẩu nên không đọc được: hãy bỏ mật khẩu rồi gửi lại.") from e
     except Exception as e:
@@ -242,7 +258,51 @@ def read_workbook(data: bytes) -> Workbook:
         wb.close()
     if not sheets:
         raise ReadError("Bảng tính không có trang tính nào: hãy gửi báo cáo theo tệp mẫu.")
+    if fmt in ("xlsx", "xlsm"):
+        _restore_error_cells(data, sheets)
     return Workbook(fmt, sheets)
+
+
+_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_SHEET_TAG_REV = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
+_REL_TAG = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL_TAG_REV = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?\bt="e"[^>]*>\s*(?:<f\b[^>]*(?:/>|>.*?</f>)\s*)?<v>([^<]*)</v>')
+
+
+def _restore_error_cells(data: bytes, sheets: list[Sheet]) -> None:
+    """Put Excel's error values (#REF!, #VALUE!, …) back where calamine leaves an empty string.
+
+    A formula that broke must not read as a blank (= 0): the validator then names the cell and the
+    error. Only sheet XML that holds an error cell (t="e") is scanned further.
+    """
+    import html
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return
+    targets = dict(_REL_TAG.findall(rels)) | {i: t for t, i in _REL_TAG_REV.findall(rels)}
+    ids = dict(_SHEET_TAG.findall(book)) | {n: i for i, n in _SHEET_TAG_REV.findall(book)}
+    by_name = {s.name: s for s in sheets}
+    for name, rid in ids.items():
+        sheet = by_name.get(html.unescape(name))
+        target = targets.get(rid, "")
+        if sheet is None or not target:
+            continue
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        try:
+            xml = z.read(path)
+        except KeyError:
+            continue
+        if b't="e"' not in xml:
+            continue
+        for ref, value in _ERROR_CELL.findall(xml):
+            r, c = parse_ref(ref.decode())
+            if 0 <= r < len(sheet.rows) and 0 <= c < len(sheet.rows[r]) and sheet.rows[r][c] in ("", None):
+                sheet.rows[r][c] = value.decode("utf-8", "replace")
 
 
 def _short(e: Exception) -> str:
