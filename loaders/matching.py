@@ -59,6 +59,7 @@ class UnitMatch:
     notices: list[tuple[str, str]] = field(default_factory=list)  # (level, Vietnamese text)
     legacy: bool = False                           # matched through an old (pre-2025) name
     territorial: bool = True
+    example: str = ""                              # when ambiguous: how to write it unambiguously
 
     @property
     def ambiguous(self) -> bool:
@@ -336,7 +337,10 @@ class UnitIndex:
         if where == "current":
             if len(codes) == 1:
                 return UnitMatch(next(iter(codes)), written)
-            return UnitMatch(None, written, candidates=sorted(self._current_display(c) for c in codes))
+            first = sorted(codes)[0]
+            d = self.district_names.get(self.units[first].district_code or "")
+            return UnitMatch(None, written, candidates=sorted(self._current_display(c) for c in codes),
+                             example=f"{self.units[first].name}, {d}" if d else "")
         # old names: each old commune leads to its default new unit
         targets = {}
         for old in codes:
@@ -349,7 +353,8 @@ class UnitIndex:
         if len(targets) > 1:
             return UnitMatch(None, written, candidates=sorted(
                 f"{self._legacy_display(o)} → {self._current_display(n)}"
-                for n, olds in targets.items() for o in olds))
+                for n, olds in targets.items() for o in olds),
+                example=self._legacy_display(sorted(o for olds in targets.values() for o in olds)[0]))
         new, olds = next(iter(targets.items()))
         old = olds[0]
         notices = [("info", f"Tên đơn vị “{written}” là tên trước ngày 01/7/2025 ({self._legacy_display(old)}); "

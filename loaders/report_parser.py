@@ -825,9 +825,9 @@ class ReportParser:
         if title is not None:
             m, sheet, ref = title
             if m.code is None:
+                example = f" (ví dụ “{m.example}”)" if m.example else ""
                 out.add("error", f"Tên đơn vị “{m.written}” ứng với nhiều đơn vị: {'; '.join(m.candidates)}. Không thể "
-                                 "đoán: hãy ghi rõ cả huyện cũ (ví dụ “Xã Hòa Thắng, TP Buôn Ma Thuột”) hoặc dùng tệp "
-                                 "mẫu có mã đơn vị.", sheet, ref)
+                                 f"đoán: hãy ghi rõ cả huyện{example} hoặc dùng tệp mẫu có mã đơn vị.", sheet, ref)
                 return
             out.unit, out.unit_source, out.unit_sheet, out.unit_cell = m, "title", sheet, ref
             for level, text in m.notices:
@@ -838,8 +838,8 @@ class ReportParser:
             if m is not None:
                 if m.code is None:
                     out.add("error", f"Tên đơn vị “{m.written}” trong tên tệp ứng với nhiều đơn vị: "
-                                     f"{'; '.join(m.candidates)}. Hãy ghi tên đơn vị (kèm huyện cũ) ở phần tiêu đề "
-                                     "của báo cáo hoặc dùng tệp mẫu.")
+                                     f"{'; '.join(m.candidates)}. Hãy ghi tên đơn vị kèm huyện ở phần tiêu đề "
+                                     "của báo cáo hoặc dùng tệp mẫu có mã đơn vị.")
                     return
                 out.unit, out.unit_source = m, "file_name"
                 out.add("info", f"Đơn vị được xác định từ tên tệp: {units.display(m.code)}. Nên ghi tên đơn vị ở "
