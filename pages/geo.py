@@ -60,9 +60,13 @@ def fit_height(bounds, width_px: int = 540, lo: int = 380, hi: int = 640) -> int
 
 def class_trace(fc: dict, codes: Sequence[str], color: str, name: str, *, customdata=None,
                 hovertemplate: str | None = None, legendrank: int = 1000, opacity: float = 0.9) -> go.Choroplethmap:
-    """The polygons of `codes` (feature ids of fc) in one color, as one legend entry."""
+    """The polygons of `codes` (feature ids of fc) in one color, as one legend entry. The trace carries
+    only its own features, so that the figure holds each polygon once."""
+    codes = list(codes)
+    wanted = set(codes)
+    own = {"type": "FeatureCollection", "features": [f for f in fc["features"] if f.get("id") in wanted]}
     return go.Choroplethmap(
-        geojson=fc, locations=list(codes), z=[1] * len(codes),
+        geojson=own, locations=codes, z=[1] * len(codes),
         colorscale=[[0, color], [1, color]], zmin=0, zmax=1, showscale=False,
         name=name, showlegend=True, legendrank=legendrank,
         marker=dict(opacity=opacity, line=dict(color=EDGE_COLOR, width=0.5)),
@@ -72,10 +76,10 @@ def class_trace(fc: dict, codes: Sequence[str], color: str, name: str, *, custom
 
 
 def layout(fig: go.Figure, fc: dict, width_px: int = 540, legend_title: str | None = None,
-           legend_height: int = 70) -> go.Figure:
+           legend_height: int = 70, max_height: int = 640) -> go.Figure:
     """A white map fitted to fc, its legend in rows under the map (never over a commune)."""
     bounds = bounds_of(fc)
-    height = fit_height(bounds, width_px)
+    height = fit_height(bounds, width_px, hi=max_height)
     fig.update_layout(
         map_style="white-bg", height=height + legend_height, margin=dict(l=0, r=0, t=0, b=legend_height),
         **view(bounds, width_px=width_px, height_px=height),

@@ -326,8 +326,8 @@ with col_detail:
             st.markdown("Hình thức chưa có hoạt động trong kỳ: " + ", ".join(silent))
         weeks = q("unit_reports", campaign=code, unit=unit, as_of=as_of)
         if phase:
-            weeks = weeks[(pd.to_datetime(weeks["week_end"]).dt.date >= phase["start_date"])
-                          & (pd.to_datetime(weeks["week_start"]).dt.date <= phase["end_date"])]
+            weeks = weeks[(pd.to_datetime(weeks["week_end"]) >= pd.Timestamp(phase["start_date"]))
+                          & (pd.to_datetime(weeks["week_start"]) <= pd.Timestamp(phase["end_date"]))]
         st.markdown("**Báo cáo tuần**")
         if weeks.empty:
             st.caption("Chưa có tuần nào.")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from loaders import boundaries as bnd
 from loaders import settings_edit as se
+from pages import geo
 from pages.common import campaign_sidebar, connection, data_changed, q, vn_date, vn_number
 
 ACTOR = st.session_state.get("user", "quản trị")  # accounts come later
@@ -31,9 +32,10 @@ st.info(
 
 # A message kept across the rerun that follows a save (the editors restart from the stored values).
 flash = st.session_state.pop("set_flash", None)
-if flash:
-    kind, text = flash
-    (st.success if kind == "ok" else st.info)(text)
+with st.container():  # always there, so the tabs below keep their place (and the open tab)
+    if flash:
+        kind, text = flash
+        (st.success if kind == "ok" else st.info)(text)
 
 version_key = f"set_version:{code}"
 version = st.session_state.setdefault(version_key, 0)
@@ -64,14 +66,14 @@ def _shown(v) -> str:
 
 
 def _date_or_none(v):
-    if v is None or (not isinstance(v, date) and pd.isna(v)):
+    if v is None or pd.isna(v):  # NaT is a datetime too
         return None
     return pd.Timestamp(v).date()
 
 
 tab_info, tab_phases, tab_tasks, tab_map, tab_log = st.tabs(
     ["Thông tin kế hoạch", "Thời gian và các đợt", "Nhiệm vụ và mức tối thiểu", "Ranh giới bản đồ",
-     "Nhật ký chỉnh sửa"])
+     "Nhật ký chỉnh sửa"], key="set_tab", on_change="rerun")
 
 # --- Campaign details ------------------------------------------------------------------------------
 with tab_info:
@@ -156,29 +158,36 @@ with tab_tasks:
     if tasks.empty:
         st.info("Kế hoạch chưa giao nhiệm vụ nào.")
     else:
+        uom = tasks["uom"].map(lambda u: f" ({u})" if isinstance(u, str) and u else "")
         table = pd.DataFrame({
             "Loại đơn vị": tasks["kind_name"],
             "Hình thức": tasks["group_name"],
-            "Chỉ tiêu": tasks["indicator_name"].fillna("(cả nhóm hình thức)"),
-            "Đơn vị tính": tasks["uom"].fillna(""),
-            "Tối thiểu mỗi tuần": tasks["min_per_week"],
-            "Tối thiểu mỗi đợt": tasks["min_per_phase"],
+            "Chỉ tiêu (đơn vị tính)": tasks["indicator_name"].fillna("Cả nhóm hình thức") + uom,
+            "Mỗi tuần": tasks["min_per_week"],
+            "Mỗi đợt": tasks["min_per_phase"],
             "Ví dụ": tasks["is_example"],
         })
         with st.form(f"set_tasks_{code}_{version}"):
             edited = st.data_editor(
                 table, key=f"set_tasks_{code}_{version}", hide_index=True, num_rows="fixed", width="stretch",
-                disabled=["Loại đơn vị", "Hình thức", "Chỉ tiêu", "Đơn vị tính", "Ví dụ"],
+                height=38 + 35 * len(table), placeholder="—",
+                disabled=["Loại đơn vị", "Hình thức", "Chỉ tiêu (đơn vị tính)", "Ví dụ"],
                 column_config={
-                    "Tối thiểu mỗi tuần": st.column_config.NumberColumn(min_value=0, step=0.5, format="%g"),
-                    "Tối thiểu mỗi đợt": st.column_config.NumberColumn(min_value=0, step=1, format="%g"),
-                    "Ví dụ": st.column_config.CheckboxColumn(help="Mức lấy từ tệp kế hoạch, là ví dụ, chưa ai sửa"),
+                    "Loại đơn vị": st.column_config.TextColumn(width="small"),
+                    "Hình thức": st.column_config.TextColumn(width="medium"),
+                    "Chỉ tiêu (đơn vị tính)": st.column_config.TextColumn(width="large"),
+                    "Mỗi tuần": st.column_config.NumberColumn(
+                        min_value=0, step=0.5, format="%g", width="small", help="Mức tối thiểu mỗi tuần"),
+                    "Mỗi đợt": st.column_config.NumberColumn(
+                        min_value=0, step=1, format="%g", width="small", help="Mức tối thiểu cả đợt"),
+                    "Ví dụ": st.column_config.CheckboxColumn(
+                        width="small", help="Mức lấy từ tệp kế hoạch, là ví dụ, chưa ai sửa"),
                 },
             )
             if st.form_submit_button("Lưu mức tối thiểu", type="primary"):
                 rows = [{"unit_kind": t.unit_kind, "group_code": t.group_code,
                          "indicator_code": t.indicator_code if isinstance(t.indicator_code, str) else None,
-                         "min_per_week": e["Tối thiểu mỗi tuần"], "min_per_phase": e["Tối thiểu mỗi đợt"]}
+                         "min_per_week": e["Mỗi tuần"], "min_per_phase": e["Mỗi đợt"]}
                         for t, e in zip(tasks.itertuples(), edited.to_dict("records"))]
                 try:
                     made = se.update_tasks(connection(), code, rows, actor=ACTOR)
@@ -256,30 +265,24 @@ with tab_map:
                                                "Đơn vị": [names.get(c, c) for c in by_name["unit_code"]],
                                                "Mã": by_name["unit_code"]}), hide_index=True, width="stretch")
             if len(mine):
-                fc = json.loads(mine[["unit_code", "matched_by", "geometry"]].to_json())
+                # the matched polygons from the file, and in grey where the rest stand today
+                fc = json.loads(mine[["unit_code", "geometry"]].to_json())
                 for f in fc["features"]:
                     f["id"] = f["properties"]["unit_code"]
-                labels = {"code": "Khớp theo mã", "name": "Khớp theo tên"}
+                rest = stored[stored["unit_code"].isin(without)]
+                fc["features"] += bnd.feature_collection(rest[["unit_code", "geojson"]])["features"]
                 fig = go.Figure()
-                for how, color in (("code", "#1f77b4"), ("name", "#ff7f0e")):
-                    part = mine[mine["matched_by"] == how]
-                    if part.empty:
-                        continue
-                    fig.add_trace(go.Choroplethmap(
-                        geojson=fc, locations=part["unit_code"], z=[1] * len(part),
-                        colorscale=[[0, color], [1, color]], showscale=False, name=labels[how],
-                        showlegend=True, marker_line_color="white", marker_line_width=0.6,
-                        text=[names.get(c, c) for c in part["unit_code"]],
-                        hovertemplate="%{text}<extra>" + labels[how] + "</extra>",
-                    ))
-                b = mine.total_bounds
-                fig.update_layout(
-                    map_style="white-bg", height=380, margin=dict(l=0, r=0, t=0, b=0),
-                    map_center=dict(lon=(b[0] + b[2]) / 2, lat=(b[1] + b[3]) / 2),
-                    map_zoom=_zoom if (_zoom := max(4.0, 8.6 - 1.4 * max(b[2] - b[0], b[3] - b[1]) ** 0.5)) else 7,
-                    legend=dict(orientation="h", yanchor="bottom", y=0.01, x=0.01),
-                )
-                st.plotly_chart(fig, width="stretch", key="set_boundary_preview_map")
+                for label, color, part in (
+                        ("Khớp theo mã", "#1f77b4", mine[mine["matched_by"] == "code"]["unit_code"]),
+                        ("Khớp theo tên", "#ff7f0e", mine[mine["matched_by"] == "name"]["unit_code"]),
+                        ("Không có trong tệp (ranh giới gần đúng hiện có)", geo.NO_DATA_COLOR, rest["unit_code"])):
+                    if len(part):
+                        fig.add_trace(geo.class_trace(
+                            fc, part, color, f"{label} ({len(part)})", customdata=[[names.get(c, c)] for c in part],
+                            hovertemplate="%{customdata[0]}<extra>" + label + "</extra>"))
+                geo.layout(fig, fc, width_px=900, legend_height=40, max_height=440)
+                st.plotly_chart(fig, width="stretch", key="set_boundary_preview_map",
+                                config={"displaylogo": False, "scrollZoom": True})
             if not len(matched):
                 st.warning(f"Tệp '{upload.name}' không có vùng nào khớp đơn vị của tỉnh: không có gì để nạp.")
             elif st.button(f"Nạp ranh giới cho {len(matched)} đơn vị", type="primary", key="set_boundary_import"):
