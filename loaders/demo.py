@@ -118,6 +118,7 @@ class Context:
     groups: dict[str, str]                                               # code → group
     units: list[Unit]
     province_slug: str
+    districts: dict[str, str]        # unit code → its district's name (legacy-era communes)
 
     def deadline(self, week_end: date) -> datetime:
         d = week_end + timedelta(days=self.deadline_days)
@@ -157,8 +158,11 @@ def load_context(con: duckdb.DuckDBPyConnection, campaign_code: str) -> Context:
     for prefix in ("tinh", "thanhpho"):
         if slug.startswith(prefix) and len(slug) > len(prefix) + 2:
             slug = slug[len(prefix):]
+    districts = dict(con.execute(
+        """select cu.unit_code, d.name from campaign_units cu join districts d on d.code = cu.district_code
+           where cu.campaign_code = ? and cu.territorial""", [campaign_code]).fetchall())
     return Context(campaign, era, ddays, dhour, demo_today, milestones, phases, tasks, flags, groups,
-                   units, slug)
+                   units, slug, districts)
 
 
 def old_names(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, list[tuple[str, str]]]:
@@ -439,10 +443,18 @@ class Planner:
         # late is mostly a day late, now and then a week
         return deadline + timedelta(seconds=int(min(2 * 3600 + rng.expovariate(1 / 86400), 8 * 86400)))
 
+    def parent(self, u: Unit) -> str | None:
+        """The line above the unit in a letterhead: the province for a department; under the
+        three-level structure (legacy era) the commune's district ("UBND HUYỆN BẮC SƠN"), which also
+        tells apart the communes of one name in several districts."""
+        if not u.territorial:
+            return self.province_authority
+        return self.ctx.districts.get(u.code)
+
     def free_form(self, p: Profile, family: str, week: tuple[date, date], values: dict, cumulative,
                   posts: list[dict], rng: random.Random) -> of.OfficeFile:
         u = p.unit
-        parent = None if u.territorial else self.province_authority
+        parent = self.parent(u)
         seed = rng.randrange(1 << 30)
         kw = dict(seed=seed, parent=parent)
         if family == "old_name" and p.old_name:
@@ -499,7 +511,8 @@ class Planner:
                     received = self.received_time(week, on_time, rng)
                     if received > self.now:
                         received = self.now - timedelta(hours=1)
-                    f = of.multi_week(p.unit.name, held, posts, seed=rng.randrange(1 << 30))
+                    f = of.multi_week(p.unit.name, held, posts, seed=rng.randrange(1 << 30),
+                                      parent=self.parent(p.unit))
                     stats["late"] += int(received > ctx.deadline(held[0][0][1]))
                     self.add(f.name, f.data, received, p.unit.code, held[0][0][0], f.family)
                     held = []
@@ -555,14 +568,14 @@ class Planner:
             if kind == "broken_random_bytes":
                 o = of.broken_random_bytes(s, name=f"Bao cao tuan {week[0].day:02d}-{week[0].month:02d}.xlsx")
             elif kind == "broken_truncated_zip":
-                o = of.broken_truncated_zip(p.unit.name, week, values, seed=s)
+                o = of.broken_truncated_zip(p.unit.name, week, values, seed=s, parent=self.parent(p.unit))
             elif kind == "broken_negative":
-                o = of.broken_negative(p.unit.name, week, values, seed=s)
+                o = of.broken_negative(p.unit.name, week, values, seed=s, parent=self.parent(p.unit))
             elif kind == "broken_unknown_unit":
                 o = of.broken_unknown_unit(week, values, seed=s)
             else:  # last year's file sent again without changing the dates
                 old = (week[0] - timedelta(days=364), week[1] - timedelta(days=364))
-                o = of.broken_period_outside(p.unit.name, old, values, seed=s)
+                o = of.broken_period_outside(p.unit.name, old, values, seed=s, parent=self.parent(p.unit))
             self.add(o.name, o.data, when, None if kind == "broken_unknown_unit" else p.unit.code,
                      week[0], o.family, "broken")
 

@@ -779,16 +779,17 @@ def broken_random_bytes(seed: int | random.Random | None = 0, name: str = "Bao c
 
 
 def broken_truncated_zip(unit_name: str, period: Period, values: dict[str, float], *,
-                         seed: int | random.Random | None = 0) -> OfficeFile:
-    f = copied_from_last_year(unit_name, period, values, seed=seed)
+                         seed: int | random.Random | None = 0, parent: str | None = None) -> OfficeFile:
+    f = copied_from_last_year(unit_name, period, values, seed=seed, parent=parent)
     return OfficeFile(f.data[: len(f.data) // 2], f.name, "broken_truncated_zip")
 
 
 def broken_negative(unit_name: str, period: Period, values: dict[str, float], *,
-                    seed: int | random.Random | None = 0, code: str | None = None) -> OfficeFile:
+                    seed: int | random.Random | None = 0, code: str | None = None,
+                    parent: str | None = None) -> OfficeFile:
     """A sheet with one negative quantity (a typo for a dash)."""
     code = code or next(c for c in ordered_codes(values) if not catalog()["indicators"][c]["is_flag"])
-    f = copied_from_last_year(unit_name, period, values, seed=seed, negative=code)
+    f = copied_from_last_year(unit_name, period, values, seed=seed, negative=code, parent=parent)
     return OfficeFile(f.data, f.name, "broken_negative")
 
 
@@ -801,7 +802,7 @@ def broken_unknown_unit(period: Period, values: dict[str, float], *,
 
 
 def broken_period_outside(unit_name: str, period: Period, values: dict[str, float], *,
-                          seed: int | random.Random | None = 0) -> OfficeFile:
+                          seed: int | random.Random | None = 0, parent: str | None = None) -> OfficeFile:
     """A report for a week outside the campaign (pass such a period)."""
-    f = copied_from_last_year(unit_name, period, values, seed=seed)
+    f = copied_from_last_year(unit_name, period, values, seed=seed, parent=parent)
     return OfficeFile(f.data, f.name, "broken_period_outside")
