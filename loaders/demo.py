@@ -362,14 +362,16 @@ def make_posts(ctx: Context, p: Profile, week: tuple[date, date], values: dict[s
     counts = [("Facebook", values.get("mxh_facebook", 0)), ("Zalo", values.get("mxh_zalo", 0)),
               ("YouTube", values.get("mxh_youtube", 0)), ("TikTok", values.get("mxh_tiktok", 0)),
               ("Cổng TTĐT", values.get("web_tin_bai", 0)), ("Báo điện tử", values.get("bc_tin_bai", 0))]
-    posts = []
+    posts, used = [], set()
     name = p.unit.short_name if p.unit.territorial else p.unit.name
     page = slug(name).replace("-", "")
     for platform, n in counts:
         for _ in range(min(int(n), 4)):
             day = week[0] + timedelta(days=rng.randrange(7))
-            if rng.random() < 0.35:       # a re-share of a provincial article: the same URL elsewhere
-                a = rng.choice(pool)
+            fresh = [a for a in pool if a["url"] not in used]
+            if fresh and rng.random() < 0.35:   # a re-share of a provincial article: same URL elsewhere
+                a = rng.choice(fresh)
+                used.add(a["url"])
                 url = a["url"]
                 if rng.random() < 0.3:    # the same link as people paste it
                     url = rng.choice([url.replace("https://", "http://"), url + "?utm_source=zalo",
