@@ -514,6 +514,8 @@ class IndicatorIndex:
                 self.exact.setdefault(k2, set()).add(code)
 
     def by_code(self, text: object) -> str | None:
+        if isinstance(text, str) and text in self.info:
+            return text
         f = fold(text).strip()
         return self.codes.get(f)
 
@@ -536,7 +538,16 @@ class IndicatorIndex:
 
     def match(self, text: object, code_cell: object = None, loose: bool = True) -> IndicatorMatch | None:
         """The indicator a row names: its code cell, else its wording (exact on the folded form, then,
-        with loose, fuzzy and by distinctive words)."""
+        with loose, fuzzy and by distinctive words). Cached: the same wordings come in every file."""
+        key = (text if isinstance(text, str) else str(text), str(code_cell or ""), loose)
+        cache = self.__dict__.setdefault("_match_cache", {})
+        if key not in cache:
+            if len(cache) > 100_000:
+                cache.clear()
+            cache[key] = self._match(text, code_cell, loose)
+        return cache[key]
+
+    def _match(self, text: object, code_cell: object, loose: bool) -> IndicatorMatch | None:
         if code_cell not in (None, ""):
             c = self.by_code(code_cell)
             if c:
@@ -593,6 +604,15 @@ class IndicatorIndex:
 
     def is_group(self, text: object) -> bool:
         """A section heading naming a channel group ("II. Hệ thống thông tin cơ sở")."""
+        key = str(text)
+        cache = self.__dict__.setdefault("_group_cache", {})
+        if key not in cache:
+            if len(cache) > 100_000:
+                cache.clear()
+            cache[key] = self._is_group(text)
+        return cache[key]
+
+    def _is_group(self, text: object) -> bool:
         k = norm_words(strip_numbering(clean(text)))
         if not k:
             return False

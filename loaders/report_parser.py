@@ -383,9 +383,14 @@ class ReportParser:
     def _table_end(self, sheet: Sheet, t: Table) -> int:
         """First row after the table's data: a signature block, or the next header."""
         for r in range(t.first_row, sheet.height):
-            first_text = next((v for v in sheet.rows[r] if isinstance(v, str) and v), "")
-            if first_text and _STOP.match(_fold(first_text)):
+            row = sheet.rows[r]
+            first_text = next((v for v in row if isinstance(v, str) and v), "")
+            if not first_text:
+                continue
+            if _STOP.match(_fold(first_text)):
                 return r
+            if any(v.__class__ in (int, float) for v in row):
+                continue                      # a row with numbers is data, not the next header
             row_roles = _roles_of_row(sheet, r, self.tx)
             if len(row_roles) >= 2 and len({role for role, _ in row_roles.values()}) >= 2 \
                     and _classify(row_roles) is not None:
@@ -747,9 +752,13 @@ class ReportParser:
         dc, pc, tc, uc = (t.cols.get(k) for k in ("date", "platform", "title", "url"))
         last = t.end_row
         default_year = self.campaign["start_date"].year
+        width = sheet.width
         for r in range(t.first_row, last):
-            get = lambda c: sheet.value(r, c) if c is not None else ""
-            raw_d, platform, title, url = get(dc), self.tx(get(pc)), self.tx(get(tc)), self.tx(get(uc))
+            row = sheet.rows[r]
+            raw_d, raw_p, raw_t, raw_u = (row[c] if c is not None and c < width else "" for c in (dc, pc, tc, uc))
+            if raw_d == "" and raw_p == "" and raw_t == "" and raw_u == "":
+                continue                      # the template's prepared, empty rows
+            platform, title, url = self.tx(raw_p), self.tx(raw_t), self.tx(raw_u)
             if not (platform or title or url or raw_d not in ("", None)):
                 continue
             first_text = next((self.tx(v) for v in sheet.rows[r] if isinstance(v, str) and v.strip()), "")
