@@ -35,7 +35,6 @@ def _usage_error(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders import bootstrap
     from loaders.ingest import UnknownCampaign, collect_paths, ingest_paths
 
     started = time.perf_counter()
@@ -51,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         ready = con.execute("select count(*) from units").fetchone()[0] > 0 and \
             con.execute("select count(*) from campaigns where code = ?", [args.campaign]).fetchone()[0] > 0
         if not ready:
+            from loaders import bootstrap   # master data loaders import pandas: only when needed
+
             bootstrap.ensure_ready(con)
         known = [c for (c,) in con.execute("select code from campaigns order by code").fetchall()]
         if args.campaign not in known:
