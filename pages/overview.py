@@ -24,7 +24,7 @@ phase = phase_sidebar(campaign)
 
 summary = q("campaign_summary", campaign=code, as_of=as_of).iloc[0]
 prev_day = as_of - timedelta(days=7)
-has_prev = prev_day >= campaign["start_date"]
+has_prev = pd.Timestamp(prev_day) >= pd.Timestamp(campaign["start_date"])
 prev = q("campaign_summary", campaign=code, as_of=prev_day).iloc[0] if has_prev else None
 
 st.title(f"Tổng quan — {campaign['province_name']}")

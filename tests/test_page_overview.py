@@ -1,0 +1,150 @@
+"""AppTest of the overview page (Tổng quan) on the demo database of daklak-2025 as of 19/11/2025.
+
+The numbers the page shows are checked against the named queries on the same database and, for some,
+against a computation from the raw tables (tests/demo_db.py) that does not go through queries/.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import queries
+from loaders import db
+from pages.common import vn_number, vn_percent
+from pages.dashboard import pct_points
+from tests import demo_db
+
+AS_OF = demo_db.AS_OF
+PREV = AS_OF - timedelta(days=7)
+
+
+@pytest.fixture(scope="module")
+def demo_path(ready_db_path, tmp_path_factory):
+    return demo_db.build(ready_db_path, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def expected(demo_path):
+    """What the page should show, computed before the app opens the database."""
+    con = db.connect(demo_path)
+    try:
+        run = lambda name, **p: queries.run(name, con, campaign=demo_db.CAMPAIGN, **p)  # noqa: E731
+        province = run("phase_completion_province", as_of=AS_OF)
+        province = province[(province["unit_scope"] == "all")].set_index("phase_number")
+        before = run("phase_completion_province", as_of=PREV)
+        before = before[(before["unit_scope"] == "all")].set_index("phase_number")
+        lagging = run("lagging_units", as_of=AS_OF)
+        posts = run("posting_counts", as_of=AS_OF)
+        posts_before = run("posting_counts", as_of=PREV)
+        summary = run("campaign_summary", as_of=AS_OF).iloc[0]
+
+        # by hand, from submissions: the latest due week and the one before
+        units = demo_db.reporting_units(con)
+        weeks = demo_db.due_weeks(AS_OF)
+        rates = []
+        for week in weeks[-2:]:
+            got = demo_db.reported(con, week)
+            deadline = datetime.combine(week[1] + timedelta(days=1), time(17))
+            rates.append((len(got) / len(units),
+                          int((got["first_received_at"] <= deadline).sum()) / len(units)))
+        received_all = sum(len(demo_db.reported(con, w)) for w in weeks)
+        phase2_posts = demo_db.spread_posts(con, date(2025, 10, 2), date(2026, 1, 23))
+        phase2_posts_before = demo_db.spread_posts(con, date(2025, 10, 2), date(2026, 1, 23), as_of=PREV)
+        all_posts = demo_db.spread_posts(con, demo_db.START, date(2026, 3, 31))
+    finally:
+        con.close()
+    return dict(province=province, before=before, lagging=lagging, posts=posts, posts_before=posts_before,
+                summary=summary, units=units, weeks=weeks, rates=rates, received_all=received_all,
+                phase2_posts=phase2_posts, phase2_posts_before=phase2_posts_before, all_posts=all_posts)
+
+
+@pytest.fixture
+def at(demo_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("CM_DB", str(demo_path))
+    monkeypatch.setenv("CM_DEMO", "0")
+    app = AppTest.from_file("../app.py", default_timeout=60)
+    app.switch_page("pages/overview.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _metrics(at) -> dict:
+    return {m.label: (m.value, m.proto.delta, m.proto.help) for m in at.metric}
+
+
+def _charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_phase_progress_against_expected(at, expected):
+    m = _metrics(at)
+    assert at.title[0].value == "Tổng quan — Đắk Lắk"
+    assert at.sidebar.selectbox(key="phase:daklak-2025").value == 2      # the phase of 19/11/2025
+    p2, b2 = expected["province"].loc[2], expected["before"].loc[2]
+    assert m["Hoàn thành đợt"][0] == vn_percent(p2["completion"])
+    assert m["Hoàn thành đợt"][1] == pct_points(p2["completion"], b2["completion"])
+    # by hand: Đợt II runs 02/10/2025–23/01/2026 (114 days); 19/11 is its 49th day → 49/114 = 43%
+    assert m["Mức cần đạt đến 19/11/2025"][0] == "43%"
+    gap = round(100 * (p2["completion"] - 49 / 114))
+    label = "Cao hơn mức cần đạt" if gap >= 0 else "Thấp hơn mức cần đạt"
+    assert m[label][0] == f"{abs(gap)} điểm %"
+    assert m["Đơn vị đạt tiến độ"][0] == vn_percent(p2["share_on_track"])
+    assert "Mức hoàn thành đợt" in m["Hoàn thành đợt"][2]            # the definition, one hover away
+    # every started phase as a bar, the expected pace as a marker
+    bars = next(c for c in _charts(at) if c["data"][0].get("name") == "Mức hoàn thành")
+    assert bars["data"][0]["y"] == ["Đợt I", "Đợt II"]
+    assert demo_db.chart_values(bars["data"][1]["x"]) == pytest.approx([100.0, 100 * 49 / 114])
+
+
+def test_reporting_rates_of_the_latest_due_week_by_hand(at, expected):
+    m = _metrics(at)
+    weeks = expected["weeks"]
+    assert len(weeks) == 10 and weeks[-1] == (date(2025, 11, 10), date(2025, 11, 16))
+    assert at.subheader[1].value == "Nộp báo cáo — tuần 10/11–16/11 (tuần gần nhất đã đến hạn)"
+    (prev_rate, prev_on_time), (rate, on_time) = expected["rates"]
+    assert m["Tỷ lệ nộp báo cáo"][0] == vn_percent(rate, 1)
+    assert m["Tỷ lệ nộp báo cáo"][1] == pct_points(rate, prev_rate)
+    assert m["Tỷ lệ nộp đúng hạn"][0] == vn_percent(on_time, 1)
+    assert m["Tỷ lệ nộp đúng hạn"][1] == pct_points(on_time, prev_on_time)
+    # 105 units × 10 due weeks
+    assert m["Nộp từ đầu kế hoạch"][0] == vn_percent(expected["received_all"] / 1050, 1)
+    # the trend: one point per due week, the last one the metric above
+    trend = next(c for c in _charts(at) if c["data"][0].get("name") == "Nộp báo cáo")
+    assert len(demo_db.chart_values(trend["data"][0]["x"])) == 10
+    assert demo_db.chart_values(trend["data"][0]["y"])[-1] == pytest.approx(100 * rate)
+
+
+def test_coverage_posts_and_lagging_communes(at, expected):
+    m = _metrics(at)
+    communes = expected["lagging"][expected["lagging"]["territorial"]].sort_values("rank")
+    assert m["Xã, phường chậm tiến độ"][0] == f"{len(communes)}/102"
+    # posts in Đợt II: the query, and by hand (reports spread over their days)
+    phase2 = expected["posts"][expected["posts"]["phase_number"] == 2]["posts"].sum()
+    assert phase2 == pytest.approx(expected["phase2_posts"]["posts"].sum())
+    assert m["Tổng số tin, bài"][0] == vn_number(phase2)
+    before = expected["posts_before"][expected["posts_before"]["phase_number"] == 2]["posts"].sum()
+    assert before == pytest.approx(expected["phase2_posts_before"]["posts"].sum())
+    assert m["Tổng số tin, bài"][1] == f"+{vn_number(phase2 - before)}"
+    assert m["Bài không trùng (danh sách đường dẫn)"][0] == vn_number(expected["summary"]["unique_posts"])
+    # the ten communes most behind, ranked 1–10, each with its reasons
+    top = at.dataframe[0].value
+    assert list(top["Hạng"]) == list(range(1, 11))
+    assert list(top["Xã, phường"]) == list(communes["unit_name"].head(10))
+    assert list(top["Lý do"]) == [" • ".join(r) for r in communes["reasons"].head(10)]
+    assert top["Lý do"].str.len().min() > 20
+
+
+def test_whole_campaign_window(at, expected):
+    at.sidebar.selectbox(key="phase:daklak-2025").set_value(0).run()
+    assert not at.exception
+    m = _metrics(at)
+    total = expected["posts"][expected["posts"]["phase_number"] == 0]["posts"].sum()
+    assert total == pytest.approx(expected["all_posts"]["posts"].sum())
+    assert m["Tổng số tin, bài"][0] == vn_number(total)
+    assert at.subheader[3].value == "Số tin, bài theo nền tảng — toàn kế hoạch"
+    # with no phase chosen, progress is that of the current phase
+    assert m["Hoàn thành đợt"][0] == vn_percent(expected["province"].loc[2]["completion"])
