@@ -3,6 +3,7 @@ plain white background (map_style "white-bg": no tile server, so the map reads o
 class so that the legend lists readable classes, and a view that fits the polygons."""
 from __future__ import annotations
 
+import html
 import math
 from typing import Sequence
 
@@ -76,16 +77,31 @@ def class_trace(fc: dict, codes: Sequence[str], color: str, name: str, *, custom
 
 
 def layout(fig: go.Figure, fc: dict, width_px: int = 540, legend_title: str | None = None,
-           legend_height: int = 70, max_height: int = 640) -> go.Figure:
-    """A white map fitted to fc, its legend in rows under the map (never over a commune)."""
+           legend_height: int = 70, max_height: int = 640, show_legend: bool = True) -> go.Figure:
+    """A white map fitted to fc, its legend (if shown) in rows under the map, never over a commune.
+    Plotly leaves out the legend entry of an empty trace: to list every class, pass
+    show_legend=False and put `legend_html` under the chart."""
     bounds = bounds_of(fc)
     height = fit_height(bounds, width_px, hi=max_height)
+    legend_height = legend_height if show_legend else 0
     fig.update_layout(
         map_style="white-bg", height=height + legend_height, margin=dict(l=0, r=0, t=0, b=legend_height),
-        **view(bounds, width_px=width_px, height_px=height),
+        **view(bounds, width_px=width_px, height_px=height), showlegend=show_legend,
         legend=dict(title=dict(text=legend_title, side="top") if legend_title else None,
                     orientation="h", yanchor="top", y=-0.01, xanchor="left", x=0,
                     itemclick=False, itemdoubleclick=False, font=dict(size=12)),
         clickmode="event+select", dragmode=False, paper_bgcolor="white",
     )
     return fig
+
+
+def legend_html(title: str, items: Sequence[tuple[str, str, int]]) -> str:
+    """A legend listing every class, empty ones too: (label, color, count) → one swatch each."""
+    swatch = ('<span style="display:inline-flex;align-items:center;margin:2px 14px 2px 0;white-space:nowrap">'
+              '<span style="width:14px;height:14px;background:{color};border:1px solid {edge};'
+              'display:inline-block;margin-right:6px"></span>{label} <span style="color:#777;margin-left:4px">'
+              '({count})</span></span>')
+    body = "".join(swatch.format(color=c, edge=EDGE_COLOR, label=html.escape(label), count=n)
+                   for label, c, n in items)
+    return (f'<div style="font-size:0.85rem;line-height:1.6"><div style="font-weight:600;margin-bottom:2px">'
+            f'{html.escape(title)}</div>{body}</div>')

@@ -186,7 +186,10 @@ elif metric == "lag":
     notes.append("điểm chậm tiến độ tính cho thời điểm này, không theo đợt")
 else:
     notes.append(window_label if window else "toàn bộ kế hoạch đến nay")
-if window and window not in started:
+if int(q("reporting_rate_by_unit_phase", campaign=code, as_of=as_of).query("phase_number == 0")["weeks_reported"].sum()) == 0:
+    st.info(f"Chưa có báo cáo nào của kế hoạch này được nạp tính đến ngày {vn_date(as_of)}: các chỉ số hoạt động "
+            "để trống, tỷ lệ nộp báo cáo bằng 0 ở các tuần đã qua hạn.")
+elif window and window not in started:
     st.warning(f"{window_label} chưa bắt đầu tính đến ngày {vn_date(as_of)}: chưa có số liệu của đợt này.")
 st.caption(" · ".join(notes) + ". " + spec["help"])
 
@@ -247,7 +250,11 @@ elif metric == "completion" and completion_phase is not None:
     legend_when = progress.set_index("phase_number").loc[completion_phase, "phase_name"]
 else:
     legend_when = window_label
-geo.layout(fig, fc, width_px=640, legend_title=f"<b>{spec['label']}</b> — {legend_when}")
+geo.layout(fig, fc, width_px=640, show_legend=False)
+legend = geo.legend_html(
+    f"{spec['label']} — {legend_when}",
+    [(label, palette[i], int((on_map["class"] == i).sum())) for i, label in enumerate(labels)]
+    + [(geo.NO_DATA, geo.NO_DATA_COLOR, int((on_map["class"] < 0).sum()))])
 
 
 def _picked(event) -> str | None:
@@ -285,6 +292,7 @@ with col_map:
     st.plotly_chart(fig, width="stretch", key=event_key, on_select="rerun", selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True,
                             "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]})
+    st.html(legend)
     st.caption("Bấm vào một xã trên bản đồ, hoặc chọn ở ô bên phải, để xem chi tiết. "
                "Cuộn chuột để phóng to, kéo để di chuyển.")
 
@@ -339,7 +347,8 @@ with col_detail:
                 "Nhận lúc": pd.to_datetime(weeks["received_at"]).dt.strftime("%d/%m %H:%M").fillna(""),
                 "Hoạt động": weeks["activity"].round(0).where(sent),
                 "Tin, bài": weeks["posts"].round(0).where(sent),
-            }).iloc[::-1], hide_index=True, width="stretch", height=min(38 + 35 * len(weeks), 320))
+            }).iloc[::-1], hide_index=True, width="stretch", height=min(38 + 35 * len(weeks), 320),
+                placeholder="—")
             if weeks["spread"].any():
                 st.caption("Có báo cáo gộp nhiều tuần: số liệu được chia đều theo số ngày.")
 
@@ -362,7 +371,7 @@ shown = pd.DataFrame({
     "Lý do chậm tiến độ": table["lag_reasons"],
 })
 st.dataframe(
-    shown, hide_index=True, width="stretch", height=420, key="map_table",
+    shown, hide_index=True, width="stretch", height=420, key="map_table", placeholder="—",
     column_config={
         "Độ phủ hình thức (%)": st.column_config.NumberColumn(format="%.0f"),
         "Hoàn thành đợt (%)": st.column_config.NumberColumn(format="%.0f"),
@@ -374,7 +383,7 @@ st.dataframe(
         "Lý do chậm tiến độ": st.column_config.TextColumn(width="large"),
     },
 )
-st.caption("Ô trống: không có dữ liệu (đơn vị chưa gửi báo cáo nào cho kỳ này, hoặc chưa có tuần nào đến hạn nộp).")
+st.caption("Dấu —: không có dữ liệu (đơn vị chưa gửi báo cáo nào cho kỳ này, hoặc chưa có tuần nào đến hạn nộp).")
 st.download_button(
     "Tải bảng (CSV)", shown.to_csv(index=False).encode("utf-8-sig"),
     file_name=f"ban-do_{code}_{metric}_{'toan-ke-hoach' if not window else f'dot-{window}'}_{as_of}.csv",

@@ -87,6 +87,12 @@ def _features(fig: dict) -> list[str]:
     return [f["id"] for trace in fig["data"] for f in trace["geojson"]["features"]]
 
 
+def _legend(at) -> str:
+    """The legend under the map (HTML: plotly would leave out the empty classes)."""
+    (legend,) = [h.proto.body for h in at.get("html")]
+    return legend
+
+
 def _table(at) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if "Điểm chậm tiến độ" in d.value.columns).set_index("Mã")
 
@@ -106,6 +112,9 @@ def test_every_commune_of_daklak_is_drawn_once(map_db, monkeypatch, expected):
     assert [n.rsplit(" (", 1)[0] for n in names] == ["80–100%", "60–80%", "40–60%", "20–40%", "0–20%",
                                                      "Không có dữ liệu"]
     assert sum(int(n.rsplit("(", 1)[1].rstrip(")")) for n in names) == 102
+    assert not fig["layout"]["showlegend"]
+    legend = _legend(at)
+    assert legend.index("0–20%") < legend.index("20–40%") < legend.index("80–100%") < legend.index("Không có dữ liệu")
 
 
 def test_mapped_values_equal_the_queries_for_the_current_phase(map_db, monkeypatch, expected):
@@ -143,7 +152,7 @@ def test_whole_campaign_reporting_rate_equals_reporting_rate_by_unit(map_db, mon
     pd.testing.assert_series_equal(table["Nộp báo cáo (%)"], (100 * by_unit["reporting_rate"]).round(1),
                                    check_names=False)
     fig = _figure(at)
-    assert "Tỷ lệ nộp báo cáo" in fig["layout"]["legend"]["title"]["text"]
+    assert "Tỷ lệ nộp báo cáo — Toàn bộ kế hoạch" in _legend(at)
 
 
 def test_communes_without_reports_are_no_data(map_db, monkeypatch, expected):
@@ -173,6 +182,9 @@ def test_a_phase_not_started_has_no_data_anywhere(map_db, monkeypatch):
     assert any("Đợt III chưa bắt đầu" in w.value for w in at.warning)
     names = [t["name"] for t in _figure(at)["data"] if t["locations"]]
     assert names == ["Không có dữ liệu (102)"]
+    legend = _legend(at)  # every class still listed, with its count
+    assert all(f"{label}" in legend for label in ("0–20%", "20–40%", "40–60%", "60–80%", "80–100%"))
+    assert "(102)" in legend
 
 
 def test_choosing_a_commune_in_the_selectbox_shows_its_detail(map_db, monkeypatch, expected):
