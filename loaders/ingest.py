@@ -323,9 +323,7 @@ class Ingestor:
         self.pending.audits.append((result, size))
         self.pending.results.append(result)
         if result.status != "accepted":
-            if result.status == "unchanged":
-                pass
-            return result
+            return result                     # unchanged or rejected: only its audit row is written
         unit = result.unit_code
         for s in sorted((s for s in parsed.sections if s.start is not None), key=lambda s: s.start):
             key = (unit, s.start, s.end)

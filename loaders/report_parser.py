@@ -539,6 +539,11 @@ class ReportParser:
             kind = self._row_kind(name, stt, code_cell)
             if kind in ("total", "numbering", "section"):
                 continue
+            if kind == "empty":
+                if _has_number(raw_q):
+                    self.out.add("error", f"Dòng {r + 1} có số “{self.tx(raw_q)}” nhưng không ghi chỉ tiêu: hãy ghi tên "
+                                          "chỉ tiêu ở cột nội dung hoặc xóa số này.", sheet.name, qref)
+                continue
             m = ix.match(name, code_cell, loose=False)
             if m is None and ix.is_group(name):
                 continue                      # a channel group heading (or its subtotal)
@@ -570,13 +575,13 @@ class ReportParser:
             cum = self._cumulative(raw_c, info, sheet.name, cref) if cc is not None else None
             if m.code in sec.values:
                 prev = sec.values[m.code]
+                if not prev.value and value:          # point at the row that holds the number
+                    prev.cell, prev.cum_cell = qref, cref
                 prev.value = max(prev.value, value) if info["is_flag"] else prev.value + value
                 if cum is not None:
                     prev.cumulative = (prev.cumulative or 0) + cum
                 if value:
                     seen[m.code].append(qref)
-                if not prev.value and value:
-                    prev.cell, prev.cum_cell = qref, cref
             else:
                 sec.values[m.code] = Value(m.code, value, cum, sheet.name, qref, cref)
                 seen[m.code] = [qref] if value else []

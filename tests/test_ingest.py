@@ -382,3 +382,10 @@ def test_annotated_workbook_for_an_unreadable_file(con):
     wb = openpyxl.load_workbook(io.BytesIO(annotated_workbook(b"garbage", "x.xlsx", r)))
     assert wb.sheetnames == ["Kết quả kiểm tra"]
     assert "BỊ TỪ CHỐI" in wb.active["A1"].value
+
+
+def test_a_number_without_an_indicator_is_refused_at_its_cell(con):
+    data = _free(rows=[[1, "Bài đăng trên Facebook", None, 3, None, None], [None, None, None, 7, None, None]])
+    r = ingest_bytes(con, data, "so-le.xlsx", CAMPAIGN)
+    assert r.status == "rejected"
+    assert [(m.sheet, m.cell) for m in r.errors] == [("Sheet1", "D9")]
