@@ -24,19 +24,25 @@ import duckdb
 log = logging.getLogger(__name__)
 
 
-# (table, the live definition it materializes, sort order), in refresh order: the later ones read
-# the tables refreshed before them (migration 020 describes each).
+# (table, the live definition it materializes, sort order within the campaign), in refresh order:
+# the later ones read the tables refreshed before them (migrations 020 and 022 describe each). The
+# detail tables are sorted by arrival, so that a query's "late tail" (rows that arrived after its
+# as-of time) reads a few row groups.
 TABLES = (
     ("metric_units", "reporting_units_live", "unit_code"),
     ("metric_weeks", "campaign_weeks", "week_start"),
-    ("metric_reports", "current_reports", "unit_code, period_start"),
-    ("weekly_values", "weekly_values_live", "unit_code, week_start"),
+    ("weekly_values", "weekly_values_live", "received_at, unit_code, week_start"),
+    ("metric_reports", "reports_live", "unit_code, period_start"),
+    ("weekly_groups", "weekly_groups_live", "received_at, unit_code, week_start"),
     ("metric_unit_weeks", "unit_weeks_live", "unit_code, week_start"),
-    ("weekly_groups", "weekly_groups_live", "unit_code, week_start"),
+    ("metric_task_values", "task_values_live", "received_at, unit_code"),
     ("metric_unit_tasks", "unit_tasks_live", "unit_code, phase_number"),
-    ("metric_task_values", "task_values_live", "unit_code, phase_number"),
     ("metric_group_windows", "group_windows_live", "unit_code, phase_number"),
-    ("metric_phase_posts", "phase_posts_live", "unit_code, phase_number"),
+    ("metric_phase_posts", "phase_posts_live", "received_at, unit_code"),
+    ("metric_window_posts", "window_posts_live", "unit_code, phase_number"),
+    ("metric_week_series", "week_series_live", "week_start, series_sort"),
+    ("metric_post_urls", "post_urls_live", "unit_code, url_norm"),
+    ("metric_plausibility", "plausibility_live", "received_at, unit_code"),
 )
 
 

@@ -79,20 +79,26 @@ lagging as (
     group by r.campaign_code
 ),
 
-posting as (
-    select campaign_code, sum(value) as posts
-    from weekly_values
-    where campaign_code in (select unnest($campaign)) and is_posting
-      and received_at <= $as_of::timestamp
+posting_totals as (
+    select campaign_code, sum(posts) as posts
+    from metric_window_posts
+    where campaign_code in (select unnest($campaign)) and phase_number = 0
+    group by campaign_code
+),
+
+posting_late as (
+    select campaign_code, sum(posts) as posts
+    from metric_phase_posts
+    where campaign_code in (select unnest($campaign)) and phase_number = 0
+      and received_at > $as_of::timestamp
     group by campaign_code
 ),
 
 unique_urls as (
-    select r.campaign_code, count(distinct p.url_norm) as unique_posts
-    from report_posts p
-    join metric_reports r using (submission_id)
-    where r.campaign_code in (select unnest($campaign)) and r.first_received_at <= $as_of::timestamp
-    group by r.campaign_code
+    select campaign_code, count(distinct url_norm) as unique_posts
+    from metric_post_urls
+    where campaign_code in (select unnest($campaign)) and first_listed_at <= $as_of::timestamp
+    group by campaign_code
 ),
 
 final as (
@@ -118,7 +124,7 @@ final as (
         cp.share_on_track,
         coalesce(l.lagging_units, 0) as lagging_units,
         coalesce(l.lagging_communes, 0) as lagging_communes,
-        coalesce(po.posts, 0) as posts,
+        coalesce(po.posts, 0) - coalesce(pl.posts, 0) as posts,
         coalesce(uu.unique_posts, 0) as unique_posts
     from campaign c
     join scope s on s.campaign_code = c.code
@@ -129,7 +135,8 @@ final as (
     left join coverage cv on cv.campaign_code = c.code
     left join completion cp on cp.campaign_code = c.code
     left join lagging l on l.campaign_code = c.code
-    left join posting po on po.campaign_code = c.code
+    left join posting_totals po on po.campaign_code = c.code
+    left join posting_late pl on pl.campaign_code = c.code
     left join unique_urls uu on uu.campaign_code = c.code
     order by c.code
 )

@@ -8,11 +8,7 @@
 -- social platform) summed per unit, for the whole campaign to date (phase_number 0) and for each
 -- phase started by the as-of day. A report spanning several weeks counts by its days in the phase.
 -- Only reports known by $as_of count. Per week: weekly_timeline (province), unit_weekly_activity.
-with scope as (
-    select * from campaign_asof($campaign, $as_of)
-),
-
-units as (
+with units as (
     select * from metric_units where campaign_code in (select unnest($campaign))
 ),
 
@@ -20,42 +16,38 @@ posting_indicator as (
     select * from indicators where is_posting
 ),
 
-windows as (
-    select campaign_code, 0 as phase_number, 'Toàn kế hoạch' as window_name from scope
-    union all
-    select p.campaign_code, p.number, p.name
-    from phases p
-    join scope s using (campaign_code)
-    where p.start_date <= s.as_of_date
+totals as (
+    select *
+    from metric_window_posts
+    where campaign_code in (select unnest($campaign))
+      and window_start <= cast($as_of::timestamp as date)
 ),
 
-posts as (
+late as (
     select campaign_code, unit_code, phase_number, indicator_code, sum(posts) as posts
     from metric_phase_posts
-    where campaign_code in (select unnest($campaign)) and received_at <= $as_of::timestamp
+    where campaign_code in (select unnest($campaign)) and received_at > $as_of::timestamp
     group by all
 ),
 
 final as (
     select
-        u.campaign_code,
-        u.unit_code,
+        t.campaign_code,
+        t.unit_code,
         u.name as unit_name,
         u.kind,
         u.territorial,
-        w.phase_number,
-        w.window_name,
-        i.code as indicator_code,
+        t.phase_number,
+        t.window_name,
+        t.indicator_code,
         i.name as indicator_name,
         i.group_code,
-        coalesce(p.posts, 0) as posts
-    from units u
-    join windows w using (campaign_code)
-    cross join posting_indicator i
-    left join posts p
-        on p.campaign_code = u.campaign_code and p.unit_code = u.unit_code
-        and p.phase_number = w.phase_number and p.indicator_code = i.code
-    order by u.campaign_code, w.phase_number, u.name, i.sort
+        t.posts - coalesce(l.posts, 0) as posts
+    from totals t
+    join units u using (campaign_code, unit_code)
+    join posting_indicator i on i.code = t.indicator_code
+    left join late l using (campaign_code, unit_code, phase_number, indicator_code)
+    order by t.campaign_code, t.phase_number, u.name, i.sort
 )
 
 select * from final

@@ -19,50 +19,24 @@ reports as (
     where campaign_code in (select unnest($campaign)) and first_received_at <= $as_of::timestamp
 ),
 
-declared as (
-    select submission_id, sum(value) as posts
-    from weekly_values
-    where campaign_code in (select unnest($campaign)) and is_posting
-      and received_at <= $as_of::timestamp
-    group by submission_id
-),
-
-posts as (
-    select p.submission_id, p.url_norm
-    from report_posts p
-    where p.submission_id in (select submission_id from reports)
-),
-
-listed as (
-    select submission_id, count(*) as listed_rows from posts group by submission_id
-),
-
-per_report as (
-    select r.campaign_code, r.unit_code, r.submission_id,
-           coalesce(d.posts, 0) as declared, l.listed_rows
-    from reports r
-    left join declared d using (submission_id)
-    left join listed l using (submission_id)
-),
-
 per_unit as (
     select
         campaign_code,
         unit_code,
         count(*) as reports,
         count(listed_rows) as reports_with_list,
-        sum(declared) as declared_posts,
-        sum(declared) filter (where listed_rows is not null) as declared_posts_listed,
+        sum(posts) as declared_posts,
+        sum(posts) filter (where listed_rows is not null) as declared_posts_listed,
         coalesce(sum(listed_rows), 0) as listed_rows
-    from per_report
+    from reports
     group by campaign_code, unit_code
 ),
 
 unique_urls as (
-    select r.campaign_code, r.unit_code, count(distinct p.url_norm) as unique_posts
-    from posts p
-    join reports r using (submission_id)
-    group by r.campaign_code, r.unit_code
+    select campaign_code, unit_code, count(*) as unique_posts
+    from metric_post_urls
+    where campaign_code in (select unnest($campaign)) and first_listed_at <= $as_of::timestamp
+    group by campaign_code, unit_code
 ),
 
 final as (

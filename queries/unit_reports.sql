@@ -43,12 +43,11 @@ week_reports as (
     group by uw.campaign_code, uw.week_start
 ),
 
-activity as (
-    select campaign_code, week_start, sum(activity) as activity, sum(posts) as posts,
-           count(distinct group_code) filter (where max_value > 0) as groups_active
+late as (
+    select campaign_code, week_start, sum(activity) as activity, sum(posts) as posts
     from weekly_groups
     where campaign_code in (select unnest($campaign)) and unit_code = $unit
-      and received_at <= $as_of::timestamp
+      and received_at > $as_of::timestamp
     group by all
 ),
 
@@ -75,12 +74,12 @@ final as (
         coalesce(wr.file_names, []) as file_names,
         wr.periods,
         coalesce(wr.spread, false) as spread,
-        coalesce(a.activity, 0) as activity,
-        coalesce(a.posts, 0) as posts,
-        coalesce(a.groups_active, 0) as groups_active
+        uw.activity - coalesce(l.activity, 0) as activity,
+        uw.posts - coalesce(l.posts, 0) as posts,
+        len(list_filter(uw.group_first_active, lambda x: x <= uw.as_of)) as groups_active
     from unit_weeks uw
     left join week_reports wr using (campaign_code, week_start)
-    left join activity a using (campaign_code, week_start)
+    left join late l using (campaign_code, week_start)
     order by uw.campaign_code, uw.week_start
 )
 

@@ -9,75 +9,52 @@
 -- series_kind 'posting': posts of one posting indicator (platform) and units_active = units with
 -- posts on it. Reports spanning several weeks are spread over their days. Only reports known by
 -- $as_of count; the current week is partial.
-with scope as (
-    select * from campaign_asof($campaign, $as_of)
+with series as (
+    select *
+    from metric_week_series
+    where campaign_code in (select unnest($campaign))
+      and week_start <= cast($as_of::timestamp as date)
 ),
 
-weeks as (
-    select w.*
-    from metric_weeks w
-    join scope s using (campaign_code)
-    where w.week_start <= s.as_of_date
-),
-
-indicator_group as (
-    select * from indicator_groups
-),
-
-posting_indicator as (
-    select * from indicators where is_posting
-),
-
-series as (
-    select 'group' as series_kind, code as series_code, name as series_name, sort from indicator_group
-    union all
-    select 'posting', code, name, 100 + sort from posting_indicator
-),
-
-group_weeks as (
+late_groups as (
     select campaign_code, week_start, 'group' as series_kind, group_code as series_code,
-           sum(activity) as value,
-           count(distinct unit_code) filter (where max_value > 0) as units_active
+           sum(activity) as value
     from weekly_groups
-    where campaign_code in (select unnest($campaign)) and received_at <= $as_of::timestamp
+    where campaign_code in (select unnest($campaign)) and received_at > $as_of::timestamp
     group by all
 ),
 
-posting_weeks as (
+late_posts as (
     select campaign_code, week_start, 'posting' as series_kind, indicator_code as series_code,
-           sum(value) as value,
-           count(distinct unit_code) filter (where value > 0) as units_active
+           sum(value) as value
     from weekly_values
-    where campaign_code in (select unnest($campaign)) and is_posting
-      and received_at <= $as_of::timestamp
+    where campaign_code in (select unnest($campaign)) and received_at > $as_of::timestamp
+      and is_posting
     group by all
 ),
 
-observed as (
-    select * from group_weeks
+late as (
+    select * from late_groups
     union all
-    select * from posting_weeks
+    select * from late_posts
 ),
 
 final as (
     select
-        w.campaign_code,
-        w.week_no,
-        w.week_start,
-        w.week_end,
-        w.week_label,
-        w.phase_number,
+        s.campaign_code,
+        s.week_no,
+        s.week_start,
+        s.week_end,
+        s.week_label,
+        s.phase_number,
         s.series_kind,
         s.series_code,
         s.series_name,
-        coalesce(o.value, 0) as value,
-        coalesce(o.units_active, 0) as units_active
-    from weeks w
-    cross join series s
-    left join observed o
-        on o.campaign_code = w.campaign_code and o.week_start = w.week_start
-        and o.series_kind = s.series_kind and o.series_code = s.series_code
-    order by w.campaign_code, w.week_start, s.sort
+        s.value - coalesce(l.value, 0) as value,
+        len(list_filter(s.unit_first_active, lambda x: x <= $as_of::timestamp)) as units_active
+    from series s
+    left join late l using (campaign_code, week_start, series_kind, series_code)
+    order by s.campaign_code, s.week_start, s.series_sort
 )
 
 select * from final
