@@ -75,8 +75,9 @@ view = view.merge(rates[["unit_code", "reporting_rate", "received", "expected"]]
 scope_units = int((kinds[kinds["kind"].isin(chosen_kinds)] if chosen_kinds else kinds)["units"].sum())
 scope_lagging = lagging[lagging["kind"].isin(chosen_kinds)] if chosen_kinds else lagging
 m1, m2, m3 = st.columns(3)
-m1.metric("Đơn vị chậm tiến độ (theo loại đã chọn)", f"{len(scope_lagging)}/{scope_units}",
-          help=HELP["lagging"], border=True)
+m1.metric("Đơn vị chậm tiến độ", f"{len(scope_lagging)}/{scope_units}",
+          help=HELP["lagging"] + " Số đơn vị chậm tiến độ / tổng số đơn vị, trong các loại đơn vị đã chọn.",
+          border=True)
 m2.metric("Tỷ lệ đơn vị chậm tiến độ", vn_percent(len(scope_lagging) / scope_units if scope_units else None),
           help="Số đơn vị chậm tiến độ ÷ số đơn vị báo cáo thuộc các loại đã chọn.", border=True)
 m3.metric("Đơn vị trong danh sách dưới đây", len(view),
@@ -115,27 +116,22 @@ else:
     table = pd.DataFrame({
         "Hạng": view["rank"],
         "Đơn vị": view["unit_name"],
-        "Loại": view["kind_name"],
         "Điểm": view["score"],
         "Lý do": view["reasons"].map(lambda rs: " • ".join(rs)),
         "Hoàn thành đợt": 100 * view["completion"],
-        "Nộp báo cáo": 100 * view["reporting_rate"],
     })
     st.session_state["lag_table_codes"] = list(view["unit_code"])
     st.dataframe(
-        table, hide_index=True, width="stretch", row_height=86,
-        height=min(38 + 86 * len(table) + 2, 38 + 86 * 8), key="lag_table",
+        table, hide_index=True, width="stretch", row_height=104,
+        height=min(38 + 104 * len(table) + 2, 38 + 104 * 7), key="lag_table",
         on_select=_select_from_table, selection_mode="single-row",
         column_config={
-            "Hạng": st.column_config.NumberColumn(width=50),
+            "Hạng": st.column_config.NumberColumn(width=45),
             "Đơn vị": st.column_config.TextColumn(width=150),
-            "Loại": st.column_config.TextColumn(width=70),
-            "Điểm": st.column_config.NumberColumn(format="%.0f", width=50, help=HELP["score"]),
-            "Lý do": st.column_config.TextColumn(width=440, help=HELP["lagging"]),
+            "Điểm": st.column_config.NumberColumn(format="%.0f", width=45, help=HELP["score"]),
+            "Lý do": st.column_config.TextColumn(width=430, help=HELP["lagging"]),
             "Hoàn thành đợt": st.column_config.ProgressColumn(
-                format="%.0f%%", min_value=0, max_value=100, width=110, help=HELP["completion"]),
-            "Nộp báo cáo": st.column_config.NumberColumn(format="%.0f%%", width=80,
-                                                         help=HELP["reporting_rate"]),
+                format="%.0f%%", min_value=0, max_value=100, width=100, help=HELP["completion"]),
         },
     )
     st.caption("Bấm vào một dòng để xem chi tiết đơn vị bên dưới. Hạng được đánh lại sau khi lọc.")

@@ -42,7 +42,8 @@ province = province[province["unit_scope"] == "all"]
 row = province[province["phase_number"] == phase_no]
 phase_label = phase["phase_name"] if phase else summary["phase_name"]
 
-st.subheader(f"Tiến độ {phase_label}" if phase_label and not pd.isna(phase_label) else "Tiến độ các đợt")
+st.subheader((f"Tiến độ {phase_label}" if phase_label and not pd.isna(phase_label) else "Tiến độ các đợt")
+             + f" đến ngày {vn_date(as_of)}")
 if phase_no is None or row.empty:
     st.info("Đợt này chưa bắt đầu vào ngày đang xem: chưa có tiến độ để so sánh.")
 else:
@@ -56,8 +57,8 @@ else:
     c1.metric("Hoàn thành đợt", vn_percent(r["completion"]),
               pct_points(r["completion"], None if before is None else before["completion"]),
               help=HELP["completion"] + " Mũi tên: so với 7 ngày trước.", border=True)
-    c2.metric(f"Mức cần đạt đến {vn_date(as_of)}", vn_percent(r["expected"]),
-              help=HELP["expected"], border=True)
+    c2.metric("Mức cần đạt", vn_percent(r["expected"]),
+              help=HELP["expected"] + f" Ngày đang xem: {vn_date(as_of)}.", border=True)
     gap = round(100 * (r["completion"] - r["expected"]))
     c3.metric("Cao hơn mức cần đạt" if gap >= 0 else "Thấp hơn mức cần đạt", f"{abs(gap)} điểm %",
               help="Mức hoàn thành đợt trừ mức cần đạt, tính bằng điểm phần trăm.", border=True)
@@ -119,9 +120,10 @@ else:
               help=HELP["reporting_rate"] + f" Từ đầu kế hoạch: {vn_number(summary['received'])}/"
                    f"{vn_number(summary['expected'])} báo cáo, {int(summary['weeks_due'])} tuần đã đến hạn.",
               border=True)
-    c4.metric("Xã, phường chậm tiến độ", f"{int(summary['lagging_communes'])}/{int(summary['communes'])}",
+    c4.metric("Xã chậm tiến độ", f"{int(summary['lagging_communes'])}/{int(summary['communes'])}",
               count_delta(summary["lagging_communes"], None if prev is None else prev["lagging_communes"]),
-              delta_color="inverse", help=HELP["lagging"], border=True)
+              delta_color="inverse", help=HELP["lagging"] + " Số xã, phường, đặc khu chậm tiến độ / tổng số; "
+              "mũi tên: so với 7 ngày trước.", border=True)
 
     fig = go.Figure()
     x = weeks["week_label"]
@@ -186,7 +188,7 @@ with right:
         pp = pp[pp["phase_number"] == window]
         total_prev = pp["posts"].sum() if len(pp) else None
     p1.metric("Tổng số tin, bài", vn_number(total), count_delta(total, total_prev), help=HELP["posts"])
-    p2.metric("Bài không trùng (danh sách đường dẫn)", vn_number(summary["unique_posts"]),
+    p2.metric("Bài không trùng", vn_number(summary["unique_posts"]),
               count_delta(summary["unique_posts"], None if prev is None else prev["unique_posts"]),
               help=HELP["unique_posts"])
     if total == 0:
@@ -224,14 +226,14 @@ else:
         "Hoàn thành đợt": 100 * top["completion"],
     })
     st.dataframe(
-        table, hide_index=True, width="stretch", row_height=86, height="content",
+        table, hide_index=True, width="stretch", row_height=100, height="content",
         column_config={
-            "Hạng": st.column_config.NumberColumn(width=50),
-            "Xã, phường": st.column_config.TextColumn(width=150),
-            "Điểm": st.column_config.NumberColumn(format="%.0f", width=55, help=HELP["score"]),
-            "Lý do": st.column_config.TextColumn(width=570, help=HELP["lagging"]),
+            "Hạng": st.column_config.NumberColumn(width=45),
+            "Xã, phường": st.column_config.TextColumn(width=140),
+            "Điểm": st.column_config.NumberColumn(format="%.0f", width=50, help=HELP["score"]),
+            "Lý do": st.column_config.TextColumn(width=480, help=HELP["lagging"]),
             "Hoàn thành đợt": st.column_config.ProgressColumn(
-                format="%.0f%%", min_value=0, max_value=100, width=120, help=HELP["completion"]),
+                format="%.0f%%", min_value=0, max_value=100, width=100, help=HELP["completion"]),
         },
     )
 if prev is not None:
