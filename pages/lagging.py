@@ -50,7 +50,7 @@ if any(k not in kind_names for k in st.session_state.get("lag_kinds", [])):
     del st.session_state["lag_kinds"]          # kinds of another campaign
 if "lag_kinds" not in st.session_state:
     st.session_state["lag_kinds"] = territorial_kinds
-c1, c2, c3 = st.columns([2, 3, 2])
+c1, c2, c3 = st.columns([5, 5, 3])
 chosen_kinds = c1.multiselect("Loại đơn vị", list(kind_names), format_func=kind_names.get, key="lag_kinds",
                               placeholder="Mọi loại đơn vị",
                               help="Mặc định: các đơn vị cấp xã (xã, phường, đặc khu). Bỏ chọn hết để xem mọi đơn vị.")
@@ -78,10 +78,10 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Đơn vị chậm tiến độ", f"{len(scope_lagging)}/{scope_units}",
           help=HELP["lagging"] + " Số đơn vị chậm tiến độ / tổng số đơn vị, trong các loại đơn vị đã chọn.",
           border=True)
-m2.metric("Tỷ lệ đơn vị chậm tiến độ", vn_percent(len(scope_lagging) / scope_units if scope_units else None),
+m2.metric("Tỷ lệ chậm tiến độ", vn_percent(len(scope_lagging) / scope_units if scope_units else None),
           help="Số đơn vị chậm tiến độ ÷ số đơn vị báo cáo thuộc các loại đã chọn.", border=True)
-m3.metric("Đơn vị trong danh sách dưới đây", len(view),
-          help="Sau khi lọc theo loại đơn vị, lý do và tên.", border=True)
+m3.metric("Trong danh sách", len(view),
+          help="Số đơn vị trong danh sách dưới đây, sau khi lọc theo loại đơn vị, lý do và tên.", border=True)
 
 # how many units each rule catches (within the chosen kinds)
 scope_reasons = reasons[reasons["kind"].isin(chosen_kinds)] if chosen_kinds else reasons
@@ -224,13 +224,13 @@ if unit:
                         hovertemplate=f"Tuần %{{x}}: {label}, nộp ngày %{{customdata[0]}}<br>"
                                       "Hoạt động: %{y:,.0f} · tin, bài: %{customdata[1]}<extra></extra>")
         else:   # nothing received: a mark on the axis, not a bar of zero
-            fig.add_scatter(x=part["week_label"], y=[0] * len(part), name=label, mode="markers+text",
+            fig.add_scatter(x=part["week_label"], y=[0] * len(part), name=label, mode="markers",
                             marker=dict(symbol="x" if status == "missing" else "circle-open", size=16,
                                         color=STATUS_COLORS[status], line=dict(width=3)),
-                            text=[label] * len(part), textposition="top center", cliponaxis=False,
-                            textfont=dict(color=STATUS_COLORS[status], size=13),
+                            cliponaxis=False,
                             hovertemplate=f"Tuần %{{x}}: {label}<extra></extra>")
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), font=FONT, legend=dict(orientation="h", y=1.15), separators=",.")
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
+                      legend=dict(orientation="h", y=1.15), separators=",.")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(reports["week_label"]),
                      title=None)
     fig.update_yaxes(title="Hoạt động / tuần", rangemode="tozero")

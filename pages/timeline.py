@@ -51,12 +51,11 @@ timeline = timeline[~timeline["week_start"].isin(pending["week_start"])]
 def time_axis(fig: go.Figure, height: int, y_title: str) -> go.Figure:
     """Phase bands, milestones, the reference day and the pending weeks on a weekly chart."""
     if len(pending):
-        fig.add_vrect(x0=pd.Timestamp(pending["week_start"].min()),
-                      x1=pd.Timestamp(pending["week_end"].max()) + pd.Timedelta(days=1),
-                      fillcolor="rgba(120,120,120,0.18)", line_width=0, layer="below")
-        fig.add_annotation(x=pd.Timestamp(pending["week_start"].min()), y=0.5, yref="paper",
-                           text="Chưa đến<br>hạn nộp", showarrow=False, xanchor="right",
-                           font=dict(size=11, color="#555"))
+        x0 = pd.Timestamp(pending["week_start"].min())
+        x1 = pd.Timestamp(pending["week_end"].max()) + pd.Timedelta(days=1)
+        fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(120,120,120,0.18)", line_width=0, layer="below")
+        fig.add_annotation(x=x0 + (x1 - x0) / 2, y=0.45, yref="paper", text="Chưa đến hạn nộp",
+                           textangle=-90, showarrow=False, font=dict(size=12, color="#444"))
     add_phases(fig, phases, milestones, as_of, x_range)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=28, b=10), font=FONT,
                       separators=",.", hovermode="x unified",
