@@ -676,10 +676,10 @@ def generate(con: duckdb.DuckDBPyConnection, campaign_code: str = DEFAULT_CAMPAI
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
     results = _ingest(con, [out / f.rel for f in files], campaign_code, stage(400, ticks, "Nạp báo cáo"))
+    # ingest_paths stores str(path) as the file name and stamps now(): give each file its time
+    set_received_at(con, campaign_code, {str(out / f.rel): f.received_at for f in files})
     if progress:
         progress(ticks, ticks, "Xong")
-    # ingest_paths stores str(path) as the file name and stamps now(): give each file its time
-        set_received_at(con, campaign_code, {str(out / f.rel): f.received_at for f in files})
 
     status: dict[str, int] = {}
     by_intent: dict[str, dict[str, int]] = {}

@@ -141,7 +141,8 @@ def phase_sidebar(campaign: dict) -> dict | None:
     names = {0: "Toàn bộ kế hoạch", **dict(zip(phases["phase_number"], phases["phase_name"]))}
     key = f"phase:{campaign['campaign_code']}"
     if st.session_state.get(key) not in options:
-        current = phases[(phases["start_date"] <= campaign["as_of"]) & (phases["end_date"] >= campaign["as_of"])]
+        day = pd.Timestamp(campaign["as_of"])  # date columns come back as timestamps
+        current = phases[(pd.to_datetime(phases["start_date"]) <= day) & (pd.to_datetime(phases["end_date"]) >= day)]
         st.session_state[key] = int(current["phase_number"].iloc[0]) if len(current) else 0
     chosen = st.sidebar.selectbox("Đợt", options, format_func=names.get, key=key)
     if not chosen:
