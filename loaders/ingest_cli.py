@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         con.close()
     if args.json:
         out = sys.stdout
+        if hasattr(out, "reconfigure") and (out.encoding or "").lower().replace("-", "") != "utf8":
+            out.reconfigure(encoding="utf-8")   # the contract is UTF-8 JSON whatever the locale
         for r in results:
             out.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
         out.flush()
