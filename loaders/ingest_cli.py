@@ -69,9 +69,14 @@ def run(args: argparse.Namespace) -> int:
         out = sys.stdout
         if hasattr(out, "reconfigure") and (out.encoding or "").lower().replace("-", "") != "utf8":
             out.reconfigure(encoding="utf-8")   # the contract is UTF-8 JSON whatever the locale
-        for r in results:
-            out.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
-        out.flush()
+        try:
+            for r in results:
+                out.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            out.flush()
+        except BrokenPipeError:             # the reader stopped early (… | head): not an error of ours
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
     else:
         _summary(results, time.perf_counter() - started)
     return 1 if any(r.status == "rejected" for r in results) else 0
