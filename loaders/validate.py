@@ -8,6 +8,16 @@ do, in Vietnamese. Levels:
 - info: stored as read, and how it was read (an old unit name mapped to the new unit, a reworded
   indicator recognised, text converted from TCVN3).
 
+Periods (decided here, documented for the pages that explain them):
+- a campaign week (7 days from the campaign's week day) is the norm;
+- a longer whole span — two weeks, whole weeks, a calendar month — is accepted with a notice: metrics
+  spread a report evenly over its days;
+- 7 days not starting on the campaign's week day is accepted with a warning (spread by days too);
+- more than 35 days, a period ending before it starts, or a period outside the campaign is refused;
+  one only partly inside the campaign is accepted with a warning;
+- a period that overlaps a different stored period of the same unit is refused (ingest.py): the same
+  days would count twice; the same period is a new version that replaces the old one.
+
 Plausibility (metrics.md): a value is flagged when it exceeds median + k × MAD of the same indicator
 and period across units of the same kind (k = params.outlier_k, default 5; skipped under
 params.outlier_min_units units, default 8). MAD is floored at 1 so that a column of zeros does not flag
