@@ -130,16 +130,15 @@ st.subheader("So sánh xã, phường với trung vị toàn tỉnh", help=HELP[
 units = q("reporting_units", campaign=code)
 communes = units[units["territorial"]]
 names = dict(zip(communes["unit_code"], communes["unit_name"]))
-if "tl_units" not in st.session_state:
+units_key = f"tl_units:{code}"                 # one selection per campaign
+if units_key not in st.session_state:
     lagging = q("lagging_units", campaign=code, as_of=as_of)
     lagging = lagging[lagging["territorial"]].sort_values("rank")
-    st.session_state["tl_units"] = [u for u in lagging["unit_code"].head(2) if u in names] \
+    st.session_state[units_key] = [u for u in lagging["unit_code"].head(2) if u in names] \
         or list(communes["unit_code"].head(1))
-else:  # a campaign switch leaves codes of another campaign behind
-    st.session_state["tl_units"] = [u for u in st.session_state["tl_units"] if u in names]
 c1, c2 = st.columns([3, 1])
 chosen = c1.multiselect(
-    "Xã, phường", list(names), format_func=names.get, key="tl_units", max_selections=len(UNIT_COLORS),
+    "Xã, phường", list(names), format_func=names.get, key=units_key, max_selections=len(UNIT_COLORS),
     placeholder="Chọn một hoặc nhiều xã, phường",
     help="Mặc định: hai xã, phường đứng đầu danh sách chậm tiến độ.",
 )

@@ -128,10 +128,10 @@ def test_phases_milestones_and_time_span(at):
 
 def test_communes_against_the_province_median(at, expected):
     lagging = expected["lagging"][expected["lagging"]["territorial"]].sort_values("rank")
-    assert at.multiselect(key="tl_units").value == list(lagging["unit_code"].head(2))
+    assert at.multiselect(key="tl_units:daklak-2025").value == list(lagging["unit_code"].head(2))
     communes = expected["communes"].set_index("unit_code")["name"]
     chosen = ["24133", "22015"]                       # Phường Buôn Ma Thuột, Phường Tuy Hòa
-    at.multiselect(key="tl_units").set_value(chosen).run()
+    at.multiselect(key="tl_units:daklak-2025").set_value(chosen).run()
     assert not at.exception
     fig = _charts(at)["units"]
     assert [t["name"] for t in fig["data"]] == ["Trung vị toàn tỉnh"] + [communes[c] for c in chosen]
