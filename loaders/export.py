@@ -38,7 +38,7 @@ COLUMNS: dict[str, tuple[str, float, str | None]] = {
     "unit_name": ("Đơn vị", 26, None),
     "kind_name": ("Loại đơn vị", 12, None),
     "kind": ("Loại đơn vị", 12, None),
-    "score": ("Điểm", 8, "0.0"),
+    "score": ("Điểm", 8, None),
     "rules_fired": ("Số tiêu chí", 9, "0"),
     "reasons": ("Lý do chậm tiến độ", 70, None),
     "reasons_text": ("Lý do chậm tiến độ", 70, None),
