@@ -228,7 +228,7 @@ def read_workbook(data: bytes) -> Workbook:
     except pc.PasswordError as e:
         raise ReadError("Tệp Excel được đặt mật khẩu nên không đọc được: hãy bỏ mật khẩu rồi gửi lại.") from e
     except Exception as e:  # calamine raises several error types for damaged files
-        raise ReadError(f"Tệp {FORMAT_NAMES[fmt]} bị hỏng, không đọc được ({_short(e)}): hãy mở bằng Excel, "
+        raise ReadError(f"Tệp {FORMAT_NAMES[fmt]} bị hỏng, không đọc được: hãy mở bằng Excel, "
                         "lưu lại rồi gửi lại.") from e
     sheets = []
     if len(wb.sheets_metadata) > limits.DEFAULT.max_sheets:
@@ -252,7 +252,7 @@ def read_workbook(data: bytes) -> Workbook:
     except pc.PasswordError as e:
         raise ReadError("Tệp Excel được đặt mật khẩu nên không đọc được: hãy bỏ mật khẩu rồi gửi lại.") from e
     except Exception as e:
-        raise ReadError(f"Tệp {FORMAT_NAMES[fmt]} bị hỏng, không đọc được ({_short(e)}): hãy mở bằng Excel, "
+        raise ReadError(f"Tệp {FORMAT_NAMES[fmt]} bị hỏng, không đọc được: hãy mở bằng Excel, "
                         "lưu lại rồi gửi lại.") from e
     finally:
         wb.close()
