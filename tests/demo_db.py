@@ -33,9 +33,7 @@ def build(ready_db_path: Path, tmp_path_factory) -> Path:
     shutil.copyfile(ready_db_path, path)
     con = db.connect(path)
     try:
-        # a progress callback: without one, demo.generate (at 31139f1) leaves every receipt time at now()
-        demo.generate(con, CAMPAIGN, seed=SEED, today=AS_OF, out_dir=root / "files",
-                      progress=lambda *_: None)
+        demo.generate(con, CAMPAIGN, seed=SEED, today=AS_OF, out_dir=root / "files")
         con.execute("checkpoint")
     finally:
         con.close()
