@@ -303,8 +303,3 @@ def _restore_error_cells(data: bytes, sheets: list[Sheet]) -> None:
             r, c = parse_ref(ref.decode())
             if 0 <= r < len(sheet.rows) and 0 <= c < len(sheet.rows[r]) and sheet.rows[r][c] in ("", None):
                 sheet.rows[r][c] = value.decode("utf-8", "replace")
-
-
-def _short(e: Exception) -> str:
-    s = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return s[:120]
