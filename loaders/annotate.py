@@ -16,7 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from loaders.reader import ReadError, read_workbook, sniff
+from loaders.reader import META_SHEET, ReadError, read_workbook, sniff
 from loaders.validate import FileResult
 
 RESULT_SHEET = "Kết quả kiểm tra"
@@ -65,7 +65,8 @@ def _open(data: bytes) -> Workbook:
         try:
             wb = load_workbook(io.BytesIO(data))
             for ws in wb.worksheets:
-                ws.protection.sheet = False     # so that the uploader can fix the marked cells
+                if ws.title != META_SHEET:      # the uploader can fix the marked cells; metadata stays locked
+                    ws.protection.sheet = False
             return wb
         except Exception:  # noqa: BLE001 - openpyxl is stricter than calamine: rebuild from values
             pass
