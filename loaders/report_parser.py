@@ -467,6 +467,10 @@ class ReportParser:
             except ValueError as e:
                 problem = problem or (str(e), None)
                 p = None
+            if p and not self._whole_weeks_or_month(*p):
+                # the last resort must be unambiguous: a file name read as an odd span is more likely misread
+                return None, None, None, (f"tên tệp gợi ý kỳ {_dmy(p[0])} – {_dmy(p[1])}, không trọn tuần "
+                                          "nên không dùng được")
             if p:
                 self.out.add("info", f"Kỳ báo cáo được lấy từ tên tệp: {_dmy(p[0])} – {_dmy(p[1])}. Nên ghi kỳ báo "
                                      "cáo ở phần tiêu đề (ví dụ “Tuần từ ngày 08/9/2025 đến ngày 14/9/2025”).",
@@ -475,6 +479,11 @@ class ReportParser:
         if problem:
             return None, None, problem[1], problem[0]
         return None, None, None, ""
+
+    def _whole_weeks_or_month(self, start: date, end: date) -> bool:
+        days = (end - start).days + 1
+        return (start.isoweekday() == self.week_start and days % 7 == 0) or \
+            (start.day == 1 and (end + timedelta(days=1)).day == 1)
 
     def _period_from_sheet_name(self, name: str, texts: list[str]) -> tuple[date, date] | None:
         """"Tuần 37", "T 15-9", "15.09": with the year of the title block, else of the campaign."""

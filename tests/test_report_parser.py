@@ -456,3 +456,11 @@ def test_long_list_for_a_declared_month_is_cut_into_weeks(con):
                          (date(2025, 10, 13), date(2025, 10, 19)), (date(2025, 10, 20), date(2025, 10, 26)),
                          (date(2025, 10, 27), date(2025, 10, 31))]
     assert [values(p, i) for i in range(5)] == [{"mxh_facebook": 3}, {}, {"mxh_zalo": 3}, {}, {}]
+
+
+def test_a_file_name_read_as_an_odd_span_is_not_used(con):
+    """The file name is the last resort: a span that is not whole weeks is more likely misread."""
+    rows = [[1, "Bài đăng trên Facebook", None, 1, None, None]]
+    r, _ = check(con, [free_form(["UBND XÃ EA DRÔNG"], None, rows)], "BC Ea Drong 10.9-12.9.2025.xlsx")
+    assert r.status == "rejected"
+    assert any("không trọn tuần" in t for t in texts(r, "error"))
