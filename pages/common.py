@@ -59,7 +59,7 @@ def _ensure_data(con) -> None:
         bar = st.progress(0.0, text="Đang sinh dữ liệu minh họa…")
 
         def progress(i: int, n: int, label: str) -> None:
-            bar.progress(min(i / max(n, 1), 1.0), text=f"Đang sinh dữ liệu minh họa: {i}/{n} tệp")
+            bar.progress(min(i / max(n, 1), 1.0), text=f"Đang sinh dữ liệu minh họa — {label} ({100 * i // max(n, 1)}%)")
 
         demo.ensure_demo(con, progress=progress)
         bar.empty()

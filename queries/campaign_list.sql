@@ -29,7 +29,7 @@ final as (
         c.doc_number,
         c.doc_date,
         c.province_code,
-        p.name as province_name,
+        p.short_name as province_name,
         c.era,
         c.start_date,
         c.end_date,
