@@ -88,7 +88,8 @@ class UnitIndex:
         for code, name in con.execute("select code, name from districts").fetchall():
             self.district_names[code] = clean(name)
         codes = [c for c, u in self.units.items() if u.territorial]
-        self.by_key: dict[str, set[str]] = {}
+        self.by_key: dict[str, set[str]] = {}      # names, short names and the package's keywords
+        self.by_name: dict[str, set[str]] = {}     # official names and short names only
         self.by_accent: dict[str, set[str]] = {}
         if codes:
             for code, alias in con.execute(
@@ -104,6 +105,7 @@ class UnitIndex:
                     short = u.name.replace("Đặc khu ", "")
                 for k in (fold_key(u.name), fold_key(short)):
                     self.by_key.setdefault(k, set()).add(code)
+                    self.by_name.setdefault(k, set()).add(code)
                 for k in (accent_key(u.name), accent_key(short)):
                     self.by_accent.setdefault(k, set()).add(code)
         # org units (departments, press, districts of a legacy campaign): folded full name
@@ -116,6 +118,7 @@ class UnitIndex:
         self.legacy: dict[str, _Unit] = {}
         self.history: dict[str, list[tuple[str, bool]]] = {}
         self.legacy_by_key: dict[str, set[str]] = {}
+        self.legacy_by_name: dict[str, set[str]] = {}
         self.legacy_by_accent: dict[str, set[str]] = {}
         if self.era == "2025" and codes:
             hist = con.execute(
@@ -135,6 +138,7 @@ class UnitIndex:
                     short = u.name.split(" ", 2)[-1]
                 for k in (fold_key(u.name), fold_key(short)):
                     self.legacy_by_key.setdefault(k, set()).add(code)
+                    self.legacy_by_name.setdefault(k, set()).add(code)
                 for k in (accent_key(u.name), accent_key(short)):
                     self.legacy_by_accent.setdefault(k, set()).add(code)
         self.district_keys: dict[str, set[str]] = {}
@@ -303,6 +307,9 @@ class UnitIndex:
                 if where == "legacy-in-district":
                     codes = {c for c in codes if self.legacy[c].district_code in district_codes}
                     where = "legacy"
+                if len(codes) > 1:   # a unit named so wins over one that only has it as a keyword
+                    named = codes & (self.by_name if where == "current" else self.legacy_by_name).get(key, set())
+                    codes = named or codes
                 codes = self._narrow(codes, where, acc, district_codes)
                 result = self._result(written, codes, where, district)
                 if result is None:
