@@ -42,6 +42,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: floa
     t0 = time.perf_counter()
     timer.start()
     try:
-        df = cur.execute(q.sql, bound).fetchdf()
+        df = _to_pandas(cur.sql(q.sql, params=bound).to_arrow_table())
     except duckdb.InterruptException as e:
         raise QueryTimeout(f"query {name} stopped after the {timeout_s:g} s limit") from e
     finally:
@@ -213,6 +214,22 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: floa
     log.info("query %s %.1f ms, %d rows %s", name, ms, len(df),
              {k: v for k, v in bound.items() if k != "campaign" or len(v) < 4})
     return df
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Arrow → pandas (several times faster than fetchdf on text columns). Dates and timestamps come
+    out as datetime64[us] like DuckDB's own fetchdf, decimals (sums of integers) as floats."""
+    fields = []
+    for f in table.schema:
+        if pa.types.is_date(f.type):
+            f = f.with_type(pa.timestamp("us"))
+        elif pa.types.is_decimal(f.type):
+            f = f.with_type(pa.float64())
+        fields.append(f)
+    schema = pa.schema(fields)
+    if schema != table.schema:
+        table = table.cast(schema)
+    return table.to_pandas()
 
 
 _default: duckdb.DuckDBPyConnection | None = None

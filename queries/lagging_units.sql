@@ -13,18 +13,8 @@ with rules as (
     select * from lagging_rules($campaign, $as_of)
 ),
 
-scope as (
-    select * from campaign_asof($campaign, $as_of)
-),
-
 units as (
     select * from metric_units where campaign_code in (select unnest($campaign))
-),
-
-completion as (
-    select c.*
-    from unit_phase_completion($campaign, $as_of) c
-    join scope s on s.campaign_code = c.campaign_code and s.phase_number = c.phase_number
 ),
 
 per_unit as (
@@ -34,7 +24,10 @@ per_unit as (
         sum(weight) as score,
         count(*) as rules,
         list(rule_code order by rule_order) as rule_codes,
-        list(reason order by rule_order) as reasons
+        list(reason order by rule_order) as reasons,
+        any_value(phase_number) as phase_number,
+        any_value(completion) as completion,
+        any_value(expected) as expected
     from rules
     group by campaign_code, unit_code
 ),
@@ -43,7 +36,7 @@ final as (
     select
         p.campaign_code,
         row_number() over (partition by p.campaign_code
-                           order by p.score desc, c.completion asc nulls last, u.name, p.unit_code) as rank,
+                           order by p.score desc, p.completion asc nulls last, u.name, p.unit_code) as rank,
         p.unit_code,
         u.name as unit_name,
         u.kind,
@@ -54,13 +47,11 @@ final as (
         p.rule_codes,
         p.reasons,
         array_to_string(p.reasons, '. ') || '.' as reasons_text,
-        s.phase_number,
-        c.completion,
-        s.phase_expected as expected
+        p.phase_number,
+        p.completion,
+        p.expected
     from per_unit p
     join units u using (campaign_code, unit_code)
-    join scope s using (campaign_code)
-    left join completion c using (campaign_code, unit_code)
     order by p.campaign_code, rank
 )
 
