@@ -1,0 +1,116 @@
+"""End to end in a real browser (Debian's chromium via Playwright) on the demo database: every page
+opens in Vietnamese without an error, a campaign switch, an upload, a click on the map.
+Screenshots land in tests/artifacts/ (kept by CI as artifacts, looked at by people)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from tests import workbooks as wb
+from tests.browser import ROOT, browser_page, screenshot, served_app, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PAGES = [  # (sidebar link, a heading the page must show)
+    ("Tổng quan", "Tổng quan"),
+    ("Bản đồ", "Bản đồ"),
+    ("Tiến độ", "Tiến độ"),
+    ("Kế hoạch", "Kế hoạch tuyên truyền"),
+    ("Xã chậm tiến độ", "chậm tiến độ"),
+    ("Tình hình nộp báo cáo", "Tình hình nộp báo cáo"),
+    ("Nộp báo cáo", "Nộp báo cáo tuần"),
+    ("Cài đặt", "Cài đặt"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    """The built-in demo, made by the same commands the README's run command uses."""
+    folder = tmp_path_factory.mktemp("e2e")
+    path = folder / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "loaders", "demo", "--campaign", "daklak-2025", "--db", str(path),
+                    "--out", str(folder / "files")], cwd=ROOT, check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db):
+    with served_app(demo_db) as url:
+        yield url
+
+
+def _open(page, url, link):
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_text(link, exact=True).click()
+    wait_for_app(page)
+
+
+def _no_error(page):
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+        "[data-testid='stException']").first.inner_text()
+
+
+def test_every_page_opens(app_url):
+    with browser_page() as page:
+        for link, heading in PAGES:
+            _open(page, app_url, link)
+            _no_error(page)
+            main = page.get_by_test_id("stMain").inner_text()
+            assert heading in main, (link, main[:300])
+            screenshot(page, f"page-{link}")
+
+
+def test_switch_campaign(app_url):
+    with browser_page() as page:
+        _open(page, app_url, "Kế hoạch")
+        page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("option", name="Lạng Sơn — langson-2020").click()
+        wait_for_app(page)
+        _no_error(page)
+        assert "Kế hoạch tuyên truyền — Lạng Sơn" in page.get_by_test_id("stMain").inner_text()
+        screenshot(page, "switch-campaign")
+
+
+def test_upload_a_file(app_url, tmp_path):
+    data = wb.xlsx(wb.report("Phường Tân Lập", date(2025, 11, 17), date(2025, 11, 23),
+                             {"ttcs_tin_bai": 9}, unit_code="24121"))
+    f = tmp_path / "BaoCao_TanLap_tuan47.xlsx"
+    f.write_bytes(data)
+    with browser_page() as page:
+        _open(page, app_url, "Nộp báo cáo")
+        page.locator("input[type='file']").set_input_files(str(f))
+        page.get_by_text("tuan47.xlsx").first.wait_for()  # the uploader shortens long names
+        page.get_by_role("button", name="Nộp báo cáo").click()
+        page.get_by_text("Đã nhận").first.wait_for(timeout=30000)
+        wait_for_app(page)
+        _no_error(page)
+        assert "BaoCao_TanLap_tuan47.xlsx" in page.get_by_test_id("stMain").inner_text()
+        screenshot(page, "upload-accepted")
+
+
+def test_click_a_commune_on_the_map(app_url):
+    import re
+
+    with browser_page() as page:
+        _open(page, app_url, "Bản đồ")
+        _no_error(page)
+        box = page.locator("[data-testid='stPlotlyChart']").first.bounding_box()
+        assert box and box["width"] > 300
+        detail = re.compile(r"(Xã|Phường|Đặc khu) · mã \d{5}")
+        # click inside the map until a commune is hit (the middle of the province is never empty)
+        for dx, dy in [(0.5, 0.5), (0.45, 0.55), (0.55, 0.45), (0.4, 0.4), (0.6, 0.6)]:
+            page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
+            page.wait_for_timeout(1500)
+            wait_for_app(page)
+            if detail.search(page.get_by_test_id("stMain").inner_text()):
+                break
+        _no_error(page)
+        text = page.get_by_test_id("stMain").inner_text()
+        assert detail.search(text), text[:500]
+        # the commune's own numbers open under the map
+        assert "Độ phủ hình thức" in text and "Điểm chậm tiến độ" in text
+        screenshot(page, "map-commune-clicked")
