@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -200,14 +201,15 @@ def params_for(name: str, con, campaigns: list[str], as_of: datetime) -> dict:
     return {p: values[p] for p in declared}
 
 
-def time_query(name: str, con, params: dict, repeat: int) -> float:
+def time_query(name: str, con, params: dict, repeat: int) -> tuple[float, float]:
+    """(median, min) in ms of `repeat` warm runs through queries.run."""
     queries.run(name, con, timeout_s=120, **params)                  # warm-up
     runs = []
     for _ in range(repeat):
         t = time.perf_counter()
         queries.run(name, con, timeout_s=120, **params)
         runs.append(1000 * (time.perf_counter() - t))
-    return statistics.median(runs)
+    return statistics.median(runs), min(runs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,20 +246,25 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         rollup.is_fresh(con)
         runs.append(1000 * (time.perf_counter() - t))
-    print(f"freshness check per query call (rollup_signal): {statistics.median(runs):.1f} ms\n")
-    print(f"{'query':32} {'province ms':>12} {'country ms':>11}  {'rows (country)':>14}")
+    load = os.getloadavg()
+    print(f"freshness check per query call (rollup_signal): {statistics.median(runs):.1f} ms; "
+          f"{os.cpu_count()} CPUs, load average {load[0]:.1f} at start\n")
+    print(f"{'query':30} {'province ms':>17} {'country ms':>17}  {'rows':>8}")
+    print(f"{'':30} {'median':>8} {'min':>8} {'median':>8} {'min':>8}  {'(country)':>8}")
     misses = 0
     for name in names:
         pp = params_for(name, con, [largest], as_of)
         pn = params_for(name, con, codes, as_of)
-        tp = time_query(name, con, pp, args.repeat)
-        tn = time_query(name, con, pn, args.repeat)
+        tp, tp_min = time_query(name, con, pp, args.repeat)
+        tn, tn_min = time_query(name, con, pn, args.repeat)
         rows = len(queries.run(name, con, timeout_s=120, **pn))
         flag = ("" if tp <= PROVINCE_TARGET_MS else " province>25") + ("" if tn <= NATION_TARGET_MS else " country>250")
         misses += bool(flag)
-        print(f"{name:32} {tp:12.1f} {tn:11.1f}  {rows:14,}{flag}")
-    print(f"\n{len(names) - misses}/{len(names)} queries within both targets "
-          f"(median of {args.repeat} warm runs each)")
+        print(f"{name:30} {tp:8.1f} {tp_min:8.1f} {tn:8.1f} {tn_min:8.1f}  {rows:8,}{flag}")
+    load = os.getloadavg()
+    print(f"\n{len(names) - misses}/{len(names)} queries within both targets (median of {args.repeat} warm "
+          f"runs each, through queries.run: freshness check, planning, execution, DataFrame); "
+          f"load average {load[0]:.1f} at the end")
     return 0
 
 

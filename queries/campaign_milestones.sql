@@ -5,7 +5,7 @@
 -- columns: campaign_code, milestone_code, milestone_name, milestone_date, note
 -- Named dates (congresses) drawn on every timeline.
 with milestone as (
-    select * from milestones where campaign_code in (select unnest($campaign))
+    select * from milestones where list_contains($campaign, campaign_code)
 ),
 
 final as (

@@ -5,7 +5,7 @@
 -- columns: campaign_code, phase_number, phase_name, start_date, end_date, days, weeks, note
 -- The phases of a campaign as the plan defines them. weeks = days ÷ 7 (part weeks count by days).
 with phase as (
-    select * from phases where campaign_code in (select unnest($campaign))
+    select * from phases where list_contains($campaign, campaign_code)
 ),
 
 final as (

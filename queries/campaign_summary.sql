@@ -18,7 +18,7 @@ with scope as (
 ),
 
 campaign as (
-    select * from campaigns where code in (select unnest($campaign))
+    select * from campaigns where list_contains($campaign, code)
 ),
 
 province as (
@@ -26,13 +26,13 @@ province as (
 ),
 
 units as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 week_counts as (
     select campaign_code, count(*) as weeks
     from metric_weeks
-    where campaign_code in (select unnest($campaign))
+    where list_contains($campaign, campaign_code)
     group by campaign_code
 ),
 
@@ -82,14 +82,14 @@ lagging as (
 posting_totals as (
     select campaign_code, sum(posts) as posts
     from metric_window_posts
-    where campaign_code in (select unnest($campaign)) and phase_number = 0
+    where list_contains($campaign, campaign_code) and phase_number = 0
     group by campaign_code
 ),
 
 posting_late as (
     select campaign_code, sum(posts) as posts
     from metric_phase_posts
-    where campaign_code in (select unnest($campaign)) and phase_number = 0
+    where list_contains($campaign, campaign_code) and phase_number = 0
       and received_at > $as_of::timestamp
     group by campaign_code
 ),
@@ -97,7 +97,7 @@ posting_late as (
 unique_urls as (
     select campaign_code, count(distinct url_norm) as unique_posts
     from metric_post_urls
-    where campaign_code in (select unnest($campaign)) and first_listed_at <= $as_of::timestamp
+    where list_contains($campaign, campaign_code) and first_listed_at <= $as_of::timestamp
     group by campaign_code
 ),
 

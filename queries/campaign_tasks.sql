@@ -8,11 +8,11 @@
 -- page), in the order of the campaign file. indicator_code null: the whole channel group counts.
 -- is_example: a minimum shipped as an example in the campaign file and not edited since.
 with task as (
-    select *, rowid as task_order from tasks where campaign_code in (select unnest($campaign))
+    select *, rowid as task_order from tasks where list_contains($campaign, campaign_code)
 ),
 
 kind as (
-    select *, rowid as kind_order from reporting_kinds where campaign_code in (select unnest($campaign))
+    select *, rowid as kind_order from reporting_kinds where list_contains($campaign, campaign_code)
 ),
 
 indicator as (

@@ -6,7 +6,7 @@
 -- The campaign's weeks (starting on its week_start day) with their report deadline
 -- (week end + deadline_days, at deadline_hour) and the phase holding the week's last day.
 with week as (
-    select * from metric_weeks where campaign_code in (select unnest($campaign))
+    select * from metric_weeks where list_contains($campaign, campaign_code)
 ),
 
 final as (

@@ -8,15 +8,11 @@
 -- the campaign assigns to the unit's kind (tasks). phase_number 0 is the whole campaign to date.
 -- Only reports known by $as_of count. Commune-level units: territorial = true. silent_groups: the
 -- names of the assigned groups without activity.
-with scope as (
-    select * from campaign_asof($campaign, $as_of)
-),
-
-group_windows as (
-    select gw.*, gw.first_active_at <= s.as_of as active
+with group_windows as (
+    select gw.*, gw.first_active_at <= $as_of::timestamp as active
     from metric_group_windows gw
-    join scope s using (campaign_code)
-    where gw.campaign_code in (select unnest($campaign)) and gw.window_start <= s.as_of_date
+    where list_contains($campaign, gw.campaign_code)
+      and gw.window_start <= cast($as_of::timestamp as date)
 ),
 
 indicator_group as (

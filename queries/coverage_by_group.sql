@@ -8,15 +8,11 @@
 -- with any activity > 0 in it in the window. unit_scope 'commune': commune-level units only (the
 -- metric of metrics.md); 'all': every reporting unit. phase_number 0: the whole campaign to date;
 -- n: phase n (phases started by the as-of day). Only reports known by $as_of count.
-with scope as (
-    select * from campaign_asof($campaign, $as_of)
-),
-
-group_windows as (
-    select gw.*, coalesce(gw.first_active_at <= s.as_of, false) as active
+with group_windows as (
+    select gw.*, coalesce(gw.first_active_at <= $as_of::timestamp, false) as active
     from metric_group_windows gw
-    join scope s using (campaign_code)
-    where gw.campaign_code in (select unnest($campaign)) and gw.window_start <= s.as_of_date
+    where list_contains($campaign, gw.campaign_code)
+      and gw.window_start <= cast($as_of::timestamp as date)
 ),
 
 indicator_group as (

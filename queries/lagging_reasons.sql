@@ -19,7 +19,7 @@ with rules as (
 ),
 
 units as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 final as (

@@ -11,7 +11,7 @@ with scope as (
 ),
 
 phase as (
-    select * from phases where campaign_code in (select unnest($campaign))
+    select * from phases where list_contains($campaign, campaign_code)
 ),
 
 final as (

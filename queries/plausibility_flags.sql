@@ -19,11 +19,11 @@
 with flags as (
     select *
     from metric_plausibility
-    where campaign_code in (select unnest($campaign)) and received_at <= $as_of::timestamp
+    where list_contains($campaign, campaign_code) and received_at <= $as_of::timestamp
 ),
 
 units as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 indicator as (

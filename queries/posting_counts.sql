@@ -9,7 +9,7 @@
 -- phase started by the as-of day. A report spanning several weeks counts by its days in the phase.
 -- Only reports known by $as_of count. Per week: weekly_timeline (province), unit_weekly_activity.
 with units as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 posting_indicator as (
@@ -19,14 +19,14 @@ posting_indicator as (
 totals as (
     select *
     from metric_window_posts
-    where campaign_code in (select unnest($campaign))
+    where list_contains($campaign, campaign_code)
       and window_start <= cast($as_of::timestamp as date)
 ),
 
 late as (
     select campaign_code, unit_code, phase_number, indicator_code, sum(posts) as posts
     from metric_phase_posts
-    where campaign_code in (select unnest($campaign)) and received_at > $as_of::timestamp
+    where list_contains($campaign, campaign_code) and received_at > $as_of::timestamp
     group by all
 ),
 

@@ -6,7 +6,7 @@
 --    reporting_rate, on_time_rate
 -- Reporting and on-time rates per unit kind (definitions: reporting_rate_by_unit).
 with units as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 expected as (

@@ -11,7 +11,7 @@ with expected as (
 ),
 
 phase as (
-    select * from phases where campaign_code in (select unnest($campaign))
+    select * from phases where list_contains($campaign, campaign_code)
 ),
 
 by_phase as (

@@ -8,7 +8,7 @@
 -- $as_of; received = a current report known by then covers the week; on time = its first version
 -- arrived by the week's deadline. A unit with no week due yet has expected 0 and null rates.
 with units as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 expected as (

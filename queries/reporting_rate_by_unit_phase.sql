@@ -16,7 +16,7 @@ with scope as (
 ),
 
 unit as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 windows as (

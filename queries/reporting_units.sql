@@ -7,7 +7,7 @@
 -- The units that report in a campaign: its commune-level units (territorial) and its own
 -- departments, press agencies, associations (and districts for legacy campaigns).
 with unit as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 final as (

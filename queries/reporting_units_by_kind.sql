@@ -5,11 +5,11 @@
 -- columns: campaign_code, kind, kind_name, territorial, units
 -- How many units of each kind report in a campaign (a kind without units shows 0).
 with kind as (
-    select * from reporting_kinds where campaign_code in (select unnest($campaign))
+    select * from reporting_kinds where list_contains($campaign, campaign_code)
 ),
 
 unit as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 final as (

@@ -10,7 +10,7 @@
 with submission as (
     select *
     from submissions
-    where campaign_code in (select unnest($campaign)) and unit_code = $unit
+    where list_contains($campaign, campaign_code) and unit_code = $unit
       and period_start = $period_start and period_end = $period_end
 ),
 

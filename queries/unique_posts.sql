@@ -10,13 +10,13 @@
 -- listed in several reports counts once); gap = declared_posts_listed − unique_posts (where both
 -- exist, else null). Province totals, deduplicated across units: campaign_summary.
 with units as (
-    select * from metric_units where campaign_code in (select unnest($campaign))
+    select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 reports as (
     select *
     from metric_reports
-    where campaign_code in (select unnest($campaign)) and first_received_at <= $as_of::timestamp
+    where list_contains($campaign, campaign_code) and first_received_at <= $as_of::timestamp
 ),
 
 per_unit as (
@@ -35,7 +35,7 @@ per_unit as (
 unique_urls as (
     select campaign_code, unit_code, count(*) as unique_posts
     from metric_post_urls
-    where campaign_code in (select unnest($campaign)) and first_listed_at <= $as_of::timestamp
+    where list_contains($campaign, campaign_code) and first_listed_at <= $as_of::timestamp
     group by campaign_code, unit_code
 ),
 

@@ -16,7 +16,7 @@ with scope as (
 
 unit as (
     select * from metric_units
-    where campaign_code in (select unnest($campaign)) and unit_code = $unit
+    where list_contains($campaign, campaign_code) and unit_code = $unit
 ),
 
 windows as (
@@ -38,7 +38,7 @@ assigned as (
 unit_values as (
     select campaign_code, week_start, phases, group_code, is_activity, is_posting, value
     from weekly_values
-    where campaign_code in (select unnest($campaign)) and unit_code = $unit
+    where list_contains($campaign, campaign_code) and unit_code = $unit
       and received_at <= $as_of::timestamp
 ),
 

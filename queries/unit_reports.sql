@@ -8,22 +8,17 @@
 -- One unit's weekly reports and the weeks it missed, as known by $as_of. status: on_time, late,
 -- missing (deadline passed, nothing known), not_due (deadline ahead, nothing yet). spread: the
 -- week's numbers come from a report covering more than one week, spread over its days.
-with scope as (
-    select * from campaign_asof($campaign, $as_of)
-),
-
-unit_weeks as (
-    select uw.*, s.as_of
+with unit_weeks as (
+    select uw.*, $as_of::timestamp as as_of
     from metric_unit_weeks uw
-    join scope s using (campaign_code)
-    where uw.campaign_code in (select unnest($campaign)) and uw.unit_code = $unit
-      and uw.week_start <= s.as_of_date
+    where list_contains($campaign, uw.campaign_code) and uw.unit_code = $unit
+      and uw.week_start <= cast($as_of::timestamp as date)
 ),
 
 reports as (
     select *
     from metric_reports
-    where campaign_code in (select unnest($campaign)) and unit_code = $unit
+    where list_contains($campaign, campaign_code) and unit_code = $unit
       and first_received_at <= $as_of::timestamp
 ),
 
@@ -46,7 +41,7 @@ week_reports as (
 late as (
     select campaign_code, week_start, sum(activity) as activity, sum(posts) as posts
     from weekly_groups
-    where campaign_code in (select unnest($campaign)) and unit_code = $unit
+    where list_contains($campaign, campaign_code) and unit_code = $unit
       and received_at > $as_of::timestamp
     group by all
 ),

@@ -12,7 +12,7 @@
 with series as (
     select *
     from metric_week_series
-    where campaign_code in (select unnest($campaign))
+    where list_contains($campaign, campaign_code)
       and week_start <= cast($as_of::timestamp as date)
 ),
 
@@ -20,7 +20,7 @@ late_groups as (
     select campaign_code, week_start, 'group' as series_kind, group_code as series_code,
            sum(activity) as value
     from weekly_groups
-    where campaign_code in (select unnest($campaign)) and received_at > $as_of::timestamp
+    where list_contains($campaign, campaign_code) and received_at > $as_of::timestamp
     group by all
 ),
 
@@ -28,7 +28,7 @@ late_posts as (
     select campaign_code, week_start, 'posting' as series_kind, indicator_code as series_code,
            sum(value) as value
     from weekly_values
-    where campaign_code in (select unnest($campaign)) and received_at > $as_of::timestamp
+    where list_contains($campaign, campaign_code) and received_at > $as_of::timestamp
       and is_posting
     group by all
 ),
