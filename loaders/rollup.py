@@ -25,25 +25,34 @@ log = logging.getLogger(__name__)
 
 
 # (table, the live definition it materializes, sort order within the campaign), in refresh order:
-# the later ones read the tables refreshed before them (migrations 020 and 022 describe each). The
-# detail tables are sorted by arrival, so that a query's "late tail" (rows that arrived after its
-# as-of time) reads a few row groups.
+# the later ones read the tables refreshed before them (migrations 020, 022 and 025 describe each).
+# A definition ending in "_for" is a table macro taking the campaign list (it filters at its
+# sources; 025 says why); the others are views filtered on campaign_code. The detail tables are
+# sorted by arrival, so that a query's "late tail" (rows that arrived after its as-of time) reads
+# few rows.
 TABLES = (
     ("metric_units", "reporting_units_live", "unit_code"),
     ("metric_weeks", "campaign_weeks", "week_start"),
     ("weekly_values", "weekly_values_live", "received_at, unit_code, week_start"),
-    ("metric_reports", "reports_live", "unit_code, period_start"),
+    ("metric_reports", "reports_for", "unit_code, period_start"),
     ("weekly_groups", "weekly_groups_live", "received_at, unit_code, week_start"),
-    ("metric_unit_weeks", "unit_weeks_live", "unit_code, week_start"),
-    ("metric_task_values", "task_values_live", "received_at, unit_code"),
+    ("metric_unit_weeks", "unit_weeks_for", "unit_code, week_start"),
+    ("metric_task_values", "task_values_for", "received_at, unit_code"),
     ("metric_unit_tasks", "unit_tasks_live", "unit_code, phase_number"),
-    ("metric_group_windows", "group_windows_live", "unit_code, phase_number"),
-    ("metric_phase_posts", "phase_posts_live", "received_at, unit_code"),
-    ("metric_window_posts", "window_posts_live", "unit_code, phase_number"),
-    ("metric_week_series", "week_series_live", "week_start, series_sort"),
+    ("metric_group_windows", "group_windows_for", "unit_code, phase_number"),
+    ("metric_phase_posts", "phase_posts_for", "received_at, unit_code"),
+    ("metric_window_posts", "window_posts_for", "unit_code, phase_number"),
+    ("metric_week_series", "week_series_for", "week_start, series_sort"),
     ("metric_post_urls", "post_urls_live", "unit_code, url_norm"),
-    ("metric_plausibility", "plausibility_live", "received_at, unit_code"),
+    ("metric_plausibility", "plausibility_for", "received_at, unit_code"),
 )
+
+
+def source(live: str) -> str:
+    """The rows of a live definition for the campaigns in the parameter $c."""
+    if live.endswith("_for"):
+        return f"select * from {live}($c)"
+    return f"select * from {live} where list_contains($c, campaign_code)"
 
 
 def stale(con: duckdb.DuckDBPyConnection, campaigns: Iterable[str] | None = None) -> list[str]:
@@ -72,11 +81,10 @@ def refresh(con: duckdb.DuckDBPyConnection, campaigns: str | Iterable[str] | Non
     own = _begin(con)
     try:
         for table, live, order in TABLES:
-            con.execute(f"delete from {table} where campaign_code in (select unnest($c))", {"c": codes})
-            con.execute(f"insert into {table} by name select * from {live} "
-                        f"where campaign_code in (select unnest($c)) order by campaign_code, {order}",
+            con.execute(f"delete from {table} where list_contains($c, campaign_code)", {"c": codes})
+            con.execute(f"insert into {table} by name {source(live)} order by campaign_code, {order}",
                         {"c": codes})
-        con.execute("delete from rollup_state where campaign_code in (select unnest($c))", {"c": codes})
+        con.execute("delete from rollup_state where list_contains($c, campaign_code)", {"c": codes})
         con.execute(
             """
             insert into rollup_state
@@ -88,7 +96,7 @@ def refresh(con: duckdb.DuckDBPyConnection, campaigns: str | Iterable[str] | Non
             {"c": codes},
         )
         counts = dict(con.execute(
-            "select campaign_code, rows from rollup_state where campaign_code in (select unnest($c))",
+            "select campaign_code, rows from rollup_state where list_contains($c, campaign_code)",
             {"c": codes},
         ).fetchall())
         _mark_checked(con)
