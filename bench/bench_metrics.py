@@ -197,7 +197,7 @@ def params_for(name: str, con, campaigns: list[str], as_of: datetime) -> dict:
     province = con.execute("select province_code from campaigns where code = $c", {"c": campaigns[0]}).fetchone()[0]
     values = {"campaign": campaigns, "as_of": as_of, "unit": unit, "phase": 2, "units": None,
               "period_start": period, "period_end": pe, "submission": sub, "week_start": period,
-              "era": "2025", "province": province}
+              "era": "2025", "province": province, "since": START, "until": as_of}
     return {p: values[p] for p in declared}
 
 

@@ -178,11 +178,17 @@ def test_a_new_report_is_seen_by_the_next_query(tmp_path):
         c.execute("update submissions set received_at = ? where id = 500", [monday_after(6, 20)])
         late = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
         assert late.set_index("unit_code").loc["X3", "on_time"] == 0
-        # an edited task minimum (settings page) moves the targets
+        # an edited task minimum (the settings page refreshes the rollup after its edit)
         c.execute("update tasks set min_per_phase = 20 where campaign_code = ? and group_code = 'mxh' "
                   "and unit_kind = 'xa'", [CAMPAIGN])
+        rollup.refresh(c, CAMPAIGN)
         t = queries.run("phase_completion_by_task", c, campaign=CAMPAIGN, as_of=AS_OF)
         assert set(t[(t["task_code"] == "mxh") & (t["kind"] == "xa")]["target"]) == {20}
+        # a changed campaign parameter (settings page) moves the plausibility flags at the next query
+        c.execute("update campaigns set params = ? where code = ?",
+                  ['{"cumulative_tolerance": 0.3}', CAMPAIGN])
+        f = queries.run("plausibility_flags", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert (f["check_code"] == "cumulative").sum() == 0          # 25 % off is within 30 %
     finally:
         c.close()
 
