@@ -8,25 +8,45 @@
 The two packages disagree on the code of about 120 new units; we take codes and names from
 `vietnam-provinces` (its purpose is the official code list) and attach centroid/area from
 `vietnamadminunits` by province and folded name.
+
+Speed (a new database pays this once, before its first ingest): the tables are built as plain Python
+rows from the package's SQLite file and inserted column-wise (unnest of list parameters), without
+pandas; `vietnamadminunits` is located, not imported (importing it loads its parsers, geopy and
+requests: half a second for a data path).
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import sqlite3
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-import vietnamadminunits
-from vietnam_provinces import Province, Ward
 
 from loaders.db import audit, transaction
 from loaders.text import clean, fold_key
 
-_VAU = Path(vietnamadminunits.__file__).parent / "data"
+
+def _package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+_VAU = _package_dir("vietnamadminunits") / "data"
 
 KIND_FROM_TYPE = {
     "xã": "xa", "phường": "phuong", "đặc khu": "dac_khu", "thị trấn": "thi_tran",
+}
+
+COLUMNS = {
+    "provinces": ("era", "code", "name", "short_name", "lat", "lon"),
+    "districts": ("code", "province_code", "name", "kind", "lat", "lon"),
+    "units": ("era", "code", "name", "short_name", "kind", "province_code", "district_code", "lat", "lon",
+              "area_km2"),
+    "unit_aliases": ("era", "unit_code", "alias", "source"),
+    "unit_history": ("old_code", "new_code", "is_default"),
 }
 
 
@@ -34,35 +54,65 @@ def _code(n, width: int) -> str:
     return str(int(n)).zfill(width)
 
 
-def _vau(sql: str) -> pd.DataFrame:
-    with sqlite3.connect(_VAU / "dataset.db") as c:
-        return pd.read_sql_query(sql, c)
+def _vau(sql: str) -> list[dict]:
+    """Rows of the package's SQLite data set, as dicts in the file's order."""
+    c = sqlite3.connect(f"file:{_VAU / 'dataset.db'}?mode=ro", uri=True)
+    try:
+        cur = c.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+    finally:
+        c.close()
 
 
 def _kind(type_name: str) -> str:
     return KIND_FROM_TYPE[clean(type_name).lower()]
 
 
-def build_frames() -> dict[str, pd.DataFrame]:
-    """Every master-data table as a DataFrame, ready to insert."""
-    provinces_new = pd.DataFrame(
-        [("2025", _code(p.code, 2), clean(p.name),
-          clean(p.name).replace("Thành phố ", "").replace("Tỉnh ", ""))
-         for p in Province.iter_all()],
-        columns=["era", "code", "name", "short_name"],
-    )
+def _first_by(rows: list[dict], key: str, cols: tuple[str, ...]) -> dict[str, dict]:
+    """Per value of key (rows without one dropped), each column's first non-null value: what
+    pandas' groupby(key).first() gives."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        k = r[key]
+        if k is None:
+            continue
+        g = out.get(k)
+        if g is None:
+            out[k] = {c: r[c] for c in cols}
+        else:
+            for c in cols:
+                if g[c] is None and r[c] is not None:
+                    g[c] = r[c]
+    return out
+
+
+def _float(v) -> float | None:
+    return None if v is None else float(v)
+
+
+def build_rows() -> dict[str, list[tuple]]:
+    """Every master-data table as a list of row tuples (columns in COLUMNS order), ready to insert."""
+    from vietnam_provinces import Province, Ward
+
     vau_new = _vau("select provinceCode, provinceKey, provinceLat, provinceLon, ward, wardShort, "
                    "wardKey, wardCode, wardLat, wardLon, wardAreaKm2, wardKeywords from admin_units")
-    prov_pos = vau_new.groupby("provinceCode")[["provinceLat", "provinceLon"]].first()
-    provinces_new["lat"] = provinces_new["code"].map(prov_pos["provinceLat"])
-    provinces_new["lon"] = provinces_new["code"].map(prov_pos["provinceLon"])
+    prov_pos = _first_by(vau_new, "provinceCode", ("provinceLat", "provinceLon"))
+    provinces = []
+    for p in Province.iter_all():
+        name = clean(p.name)
+        code = _code(p.code, 2)
+        pos = prov_pos.get(code, {})
+        provinces.append(("2025", code, name, name.replace("Thành phố ", "").replace("Tỉnh ", ""),
+                          _float(pos.get("provinceLat")), _float(pos.get("provinceLon"))))
 
-    vau_new["fk"] = vau_new["ward"].map(fold_key)
     by_name: dict[tuple, list] = {}
-    for r in vau_new.to_dict("records"):
+    by_code = {}
+    for r in vau_new:
+        r["fk"] = fold_key(r["ward"])
         by_name.setdefault((r["provinceCode"], r["fk"]), []).append(r)
-    rows, aliases = [], []
-    by_code = {r["wardCode"]: r for r in vau_new.to_dict("records")}
+        by_code[r["wardCode"]] = r
+    units, aliases = [], []
     for w in Ward.iter_all():
         name = clean(w.name)
         pcode = _code(w.province_code, 2)
@@ -71,44 +121,44 @@ def build_frames() -> dict[str, pd.DataFrame]:
         # by province and name first (the packages disagree on some codes), else by code alone
         attrs = _pick(by_name.get((pcode, fold_key(name)), []), code) or by_code.get(code)
         short = name.split(" ", 1)[1] if kind != "dac_khu" else name.replace("Đặc khu ", "")
-        rows.append(("2025", code, name, short, kind, pcode, None,
-                     None if attrs is None else float(attrs["wardLat"]),
-                     None if attrs is None else float(attrs["wardLon"]),
-                     None if attrs is None else float(attrs["wardAreaKm2"])))
+        units.append(("2025", code, name, short, kind, pcode, None,
+                      None if attrs is None else _float(attrs["wardLat"]),
+                      None if attrs is None else _float(attrs["wardLon"]),
+                      None if attrs is None else _float(attrs["wardAreaKm2"])))
         keys = {fold_key(name), fold_key(short)}
         if attrs is not None and attrs["wardKeywords"]:
             keys |= set(json.loads(attrs["wardKeywords"]))
         aliases += [("2025", code, k, "package") for k in sorted(keys) if k]
-    units_new = pd.DataFrame(rows, columns=["era", "code", "name", "short_name", "kind", "province_code",
-                                            "district_code", "lat", "lon", "area_km2"])
+    new_units = list(units)
 
-    legacy = _vau("select * from admin_units_legacy")
-    provinces_old = (legacy.groupby("provinceCode").first().reset_index()
-                     [["provinceCode", "province", "provinceShort", "provinceLat", "provinceLon"]])
-    provinces_old.columns = ["code", "name", "short_name", "lat", "lon"]
-    provinces_old.insert(0, "era", "legacy")
-    districts = (legacy.groupby("districtCode").first().reset_index()
-                 [["districtCode", "provinceCode", "district", "districtType", "districtLat", "districtLon"]])
-    districts.columns = ["code", "province_code", "name", "kind", "lat", "lon"]
-    districts["name"] = districts["name"].map(clean)
-    legacy_w = legacy.dropna(subset=["wardCode"]).drop_duplicates("wardCode")
-    units_old = pd.DataFrame({
-        "era": "legacy", "code": legacy_w["wardCode"], "name": legacy_w["ward"].map(clean),
-        "short_name": legacy_w["wardShort"].map(clean), "kind": legacy_w["wardType"].map(_kind),
-        "province_code": legacy_w["provinceCode"], "district_code": legacy_w["districtCode"],
-        "lat": legacy_w["wardLat"], "lon": legacy_w["wardLon"], "area_km2": None,
-    })
-    for r in legacy_w.itertuples():
-        keys = {fold_key(r.ward), fold_key(r.wardShort)}
-        if r.wardKeywords:
-            keys |= set(json.loads(r.wardKeywords))
-        aliases += [("legacy", r.wardCode, k, "package") for k in sorted(keys) if k]
-    unit_aliases = pd.DataFrame(aliases, columns=["era", "unit_code", "alias", "source"]).drop_duplicates()
+    legacy = _vau("select province, provinceShort, provinceCode, provinceLat, provinceLon, provinceKey, "
+                  "district, districtType, districtCode, districtLat, districtLon, districtKey, "
+                  "ward, wardShort, wardType, wardCode, wardLat, wardLon, wardKey, wardKeywords "
+                  "from admin_units_legacy")
+    for code, g in sorted(_first_by(legacy, "provinceCode",
+                                    ("province", "provinceShort", "provinceLat", "provinceLon")).items()):
+        provinces.append(("legacy", code, g["province"], g["provinceShort"], _float(g["provinceLat"]),
+                          _float(g["provinceLon"])))
+    districts = [(code, g["provinceCode"], clean(g["district"]), g["districtType"], _float(g["districtLat"]),
+                  _float(g["districtLon"]))
+                 for code, g in sorted(_first_by(legacy, "districtCode", (
+                     "provinceCode", "district", "districtType", "districtLat", "districtLon")).items())]
+    seen = set()
+    for r in legacy:
+        code = r["wardCode"]
+        if code is None or code in seen:
+            continue
+        seen.add(code)
+        units.append(("legacy", code, clean(r["ward"]), clean(r["wardShort"]), _kind(r["wardType"]),
+                      r["provinceCode"], r["districtCode"], _float(r["wardLat"]), _float(r["wardLon"]), None))
+        keys = {fold_key(r["ward"]), fold_key(r["wardShort"])}
+        if r["wardKeywords"]:
+            keys |= set(json.loads(r["wardKeywords"]))
+        aliases += [("legacy", code, k, "package") for k in sorted(keys) if k]
 
-    history = _history(vau_new, units_new, legacy)
-    return {"provinces": pd.concat([provinces_new, provinces_old], ignore_index=True),
-            "districts": districts, "units": pd.concat([units_new, units_old], ignore_index=True),
-            "unit_aliases": unit_aliases, "unit_history": history}
+    return {"provinces": provinces, "districts": districts, "units": units,
+            "unit_aliases": list(dict.fromkeys(aliases)),
+            "unit_history": _history(vau_new, new_units, legacy)}
 
 
 def _pick(candidates: list[dict], code: str) -> dict | None:
@@ -119,15 +169,15 @@ def _pick(candidates: list[dict], code: str) -> dict | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _history(vau_new, units_new, legacy) -> pd.DataFrame:
+def _history(vau_new: list[dict], units_new: list[tuple], legacy: list[dict]) -> list[tuple]:
     """Old commune → new commune(s), from the package's official conversion tables."""
     conv = json.loads((_VAU / "converter_2025.json").read_text(encoding="utf-8"))
-    official = {(r.province_code, fold_key(r.name)): r.code for r in units_new.itertuples()}
+    official = {(u[5], fold_key(u[2])): u[1] for u in units_new}
     new_code = {}
-    for r in vau_new.itertuples():
-        new_code[(r.provinceKey, r.wardKey)] = official.get((r.provinceCode, r.fk))
-    old_code = {f"{r.provinceKey}_{r.districtKey}_{r.wardKey}": r.wardCode
-                for r in legacy.dropna(subset=["wardCode"]).itertuples()}
+    for r in vau_new:
+        new_code[(r["provinceKey"], r["wardKey"])] = official.get((r["provinceCode"], r["fk"]))
+    old_code = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"]
+                for r in legacy if r["wardCode"] is not None}
     rows = set()
     for pkey, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for wkey, olds in wards.items():
@@ -144,21 +194,22 @@ def _history(vau_new, units_new, legacy) -> pd.DataFrame:
                     divided[(o, n)] = bool(nw["isDefaultNewWard"])
     keys = {(o, n) for o, n, _ in rows}
     rows |= {(o, n, d) for (o, n), d in divided.items() if (o, n) not in keys}
-    return pd.DataFrame(sorted(rows), columns=["old_code", "new_code", "is_default"])
+    return sorted(rows)
 
 
 def load(con: duckdb.DuckDBPyConnection, actor: str = "system") -> dict[str, int]:
     """Replace all master data in one transaction; return row counts."""
-    frames = build_frames()
+    tables = build_rows()
     counts = {}
     with transaction(con):
-        for table, df in frames.items():
+        for table, rows in tables.items():
             con.execute(f"delete from {table}")
-            con.register("_frame", df)
-            cols = ", ".join(df.columns)
-            con.execute(f"insert into {table} ({cols}) select {cols} from _frame")
-            con.unregister("_frame")
-            counts[table] = len(df)
+            cols = COLUMNS[table]
+            if rows:
+                con.execute(f"insert into {table} ({', '.join(cols)}) "
+                            f"select {', '.join(f'unnest(${c})' for c in cols)}",
+                            {c: list(v) for c, v in zip(cols, zip(*rows))})
+            counts[table] = len(rows)
         audit(con, actor, "masterdata.load", None, json.dumps(counts))
     return counts
 

@@ -9,6 +9,19 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_NOT_KEY = re.compile(r"[^0-9a-z]+")
+
+
+class _CombiningMarks(dict):
+    """A str.translate table deleting combining marks (category Mn), filled in as characters are met."""
+
+    def __missing__(self, cp: int):
+        v = None if unicodedata.category(chr(cp)) == "Mn" else cp
+        self[cp] = v
+        return v
+
+
+_MARKS = _CombiningMarks()
 
 
 def clean(text: object) -> str:
@@ -22,11 +35,17 @@ def clean(text: object) -> str:
 def fold(text: object) -> str:
     """Diacritic-free, lower-case, whitespace-collapsed form used for matching."""
     s = unicodedata.normalize("NFD", clean(text).lower())
-    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
-    s = s.replace("đ", "d")
+    if not s.isascii():
+        s = s.translate(_MARKS).replace("đ", "d")
     return _SPACES.sub(" ", s).strip()
 
 
 def fold_key(text: object) -> str:
     """Folded and stripped of everything but letters and digits ("Phường  Tân-Lập" → "phuongtanlap")."""
-    return re.sub(r"[^0-9a-z]", "", fold(text))
+    # = fold() without the steps that only touch what is dropped here anyway (marks, spaces)
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFD", unicodedata.normalize("NFC", str(text)).lower())
+    if not s.isascii():
+        s = s.replace("đ", "d")
+    return _NOT_KEY.sub("", s)
