@@ -168,3 +168,25 @@ def session_expired(logged_in_at: datetime, now: datetime | None = None) -> bool
 
 def has_accounts(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select count(*) from accounts").fetchone()[0] > 0
+
+
+# The built-in demo's accounts, one per role. Their passwords are printed in the README: they are
+# demo credentials, created only for a database that holds nothing but demo reports.
+DEMO_ACCOUNTS = [
+    ("quantri", "Quản trị (minh họa)", "quan_tri", "demo-quantri", []),
+    ("lanhdao", "Lãnh đạo Sở (minh họa)", "lanh_dao", "demo-lanhdao", []),
+    ("kiemtra", "Đoàn kiểm tra (minh họa)", "kiem_tra", "demo-kiemtra", []),
+    ("canbo", "Cán bộ Phường Tân Lập (minh họa)", "can_bo", "demo-canbo", [("daklak-2025", "24121")]),
+]
+
+
+def ensure_demo_accounts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Create the demo accounts when the database has no account and only demo reports."""
+    if has_accounts(con):
+        return False
+    real = con.execute("select count(*) from submissions where submitted_by <> 'demo'").fetchone()[0]
+    if real:
+        return False
+    for username, name, role, password, units in DEMO_ACCOUNTS:
+        create_account(con, username, password, role, name, units, actor="demo")
+    return True

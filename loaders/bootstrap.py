@@ -44,8 +44,13 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False):
         from loaders import demo
 
+        from loaders import auth
+
         if demo.ensure_demo(con, progress=demo.stderr_bar()):
             print("Đã sinh dữ liệu minh họa.")
         else:
             print("Cơ sở dữ liệu đã có báo cáo: không sinh dữ liệu minh họa.")
+        if auth.ensure_demo_accounts(con):
+            print("Đã tạo các tài khoản minh họa (xem README): " +
+                  ", ".join(f"{u} / {p}" for u, _, _, p, _ in auth.DEMO_ACCOUNTS))
     return 0

@@ -185,3 +185,13 @@ def lagging_workbook(df: pd.DataFrame, campaign_title: str, phase_name: str | No
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A CSV that Excel opens with its diacritics (UTF-8 with BOM) and whose text cells cannot run
+    as formulas (neutralized like the Excel exports)."""
+    safe = df.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralize)
+    return safe.to_csv(index=False).encode("utf-8-sig")

@@ -111,9 +111,10 @@ class _Pending:
 class Ingestor:
     """Ingestion for one campaign over one connection; keeps the campaign's state between files."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, campaign_code: str, actor: str = "cli"):
+    def __init__(self, con: duckdb.DuckDBPyConnection, campaign_code: str, actor: str = "cli", user=None):
         self.con = con
-        self.actor = actor
+        self.user = user                      # an auth.User: what this account may store is checked here
+        self.actor = user.username if user is not None else actor
         self.ix = _campaign_index(con, campaign_code)
         self.campaign = self.ix.campaign
         self.code = campaign_code
@@ -319,6 +320,14 @@ class Ingestor:
     def add(self, data: bytes, file_name: str) -> FileResult:
         """Check one file and queue what it writes (call flush() to write the queue)."""
         result, parsed = self.check(data, file_name, context=False)
+        if result.status == "accepted" and self.user is not None and \
+                not self.user.may_upload_for(self.code, result.unit_code):
+            # the unit is read from the file itself, so a crafted file cannot store for another unit
+            result.status = "rejected"
+            allowed = ", ".join(self.user.units_in(self.code)) or "không có đơn vị nào"
+            result.messages.insert(0, message(
+                "error", file_name, f"Tài khoản {self.user.username} không được nộp báo cáo cho đơn vị "
+                                    f"{result.unit_code}; tài khoản chỉ nộp cho: {allowed}."))
         size = len(data)
         self.pending.audits.append((result, size))
         self.pending.results.append(result)
@@ -511,9 +520,10 @@ def check_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
 
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, campaign_code: str,
-                 actor: str = "cli") -> FileResult:
-    """Check and store one file (one transaction); the result says what happened."""
-    ing = Ingestor(con, campaign_code, actor)
+                 actor: str = "cli", user=None) -> FileResult:
+    """Check and store one file (one transaction); the result says what happened. With `user` (an
+    auth.User), the file is refused unless that account may report for the file's unit."""
+    ing = Ingestor(con, campaign_code, actor, user=user)
     result = ing.add(data, file_name)
     ing.flush()
     return result

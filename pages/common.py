@@ -63,6 +63,10 @@ def _ensure_data(con) -> None:
 
         demo.ensure_demo(con, progress=progress)
         bar.empty()
+    if os.environ.get("CM_DEMO", "1") != "0":
+        from loaders import auth
+
+        auth.ensure_demo_accounts(con)
 
 
 def q(name: str, **params) -> pd.DataFrame:
@@ -148,3 +152,42 @@ def phase_sidebar(campaign: dict) -> dict | None:
     if not chosen:
         return None
     return phases.set_index("phase_number").loc[chosen].to_dict() | {"phase_number": chosen}
+
+
+# ---------------------------------------------------------------------------------------------
+# Who is using the app. The signed-in account lives in the server-side session state; every write
+# and every read of unit data passes it down to the loaders/queries layer, which enforces the role.
+
+def current_user():
+    """The signed-in account, or None (also when the session has expired)."""
+    from datetime import datetime
+
+    from loaders import auth
+
+    user, at = st.session_state.get("auth_user"), st.session_state.get("auth_at")
+    if user is None or at is None:
+        return None
+    if auth.session_expired(at, datetime.now()):
+        sign_out(expired=True)
+        return None
+    return user
+
+
+def actor() -> str:
+    """The name written to the audit log for what this session does."""
+    user = current_user()
+    return user.username if user else "không rõ"
+
+
+def sign_out(expired: bool = False) -> None:
+    for key in ("auth_user", "auth_at"):
+        st.session_state.pop(key, None)
+    if expired:
+        st.session_state["auth_notice"] = "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại."
+
+
+def audit_event(action: str, obj: str | None = None, details: dict | None = None) -> None:
+    """Record what a person did in the app (exports, for instance)."""
+    import json
+
+    db.audit(connection(), actor(), action, obj, json.dumps(details or {}, ensure_ascii=False, default=str))

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from loaders.export import lagging_workbook
-from pages.common import campaign_sidebar, q, vn_date, vn_number, vn_percent
+from pages.common import audit_event, campaign_sidebar, current_user, q, vn_date, vn_number, vn_percent
 from pages.dashboard import FONT, HELP
 
 R = st.column_config.TextColumn(alignment="right")      # Vietnamese-formatted numbers
@@ -145,13 +145,17 @@ else:
     phase_label = (phase["phase_name"] if phase is not None else None)
     if filters:
         phase_label = f"{phase_label or 'Toàn bộ kế hoạch'} · {'; '.join(filters)}"
-    st.download_button(
-        "Tải danh sách (Excel, in khổ A4 ngang)",
-        data=lagging_workbook(export, campaign["title"], phase_label, as_of),
-        file_name=f"don-vi-cham-tien-do_{code}_{as_of:%Y-%m-%d}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:", key="lag_download",
-    )
+    user = current_user()
+    if user is not None and user.can_export:  # exports are for inspection and admins, and are audited
+        st.download_button(
+            "Tải danh sách (Excel, in khổ A4 ngang)",
+            data=lagging_workbook(export, campaign["title"], phase_label, as_of),
+            file_name=f"don-vi-cham-tien-do_{code}_{as_of:%Y-%m-%d}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:", key="lag_download",
+            on_click=audit_event, args=("export.lagging", code,
+                                        {"as_of": as_of, "phase": phase_label, "rows": len(export)}),
+        )
 
 # ---------------------------------------------------------------------------------------------
 # One unit in detail

@@ -10,6 +10,7 @@ import streamlit as st
 
 from loaders import boundaries as bnd
 from loaders import db
+from loaders.export import csv_bytes
 from pages import geo
 from pages.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
                           vn_date, vn_number, vn_percent)
@@ -385,7 +386,7 @@ st.dataframe(
 )
 st.caption("Dấu —: không có dữ liệu (đơn vị chưa gửi báo cáo nào cho kỳ này, hoặc chưa có tuần nào đến hạn nộp).")
 st.download_button(
-    "Tải bảng (CSV)", shown.to_csv(index=False).encode("utf-8-sig"),
+    "Tải bảng (CSV)", csv_bytes(shown),
     file_name=f"ban-do_{code}_{metric}_{'toan-ke-hoach' if not window else f'dot-{window}'}_{as_of}.csv",
     mime="text/csv", key="map_download",
 )

@@ -12,9 +12,12 @@ import streamlit as st
 from loaders import boundaries as bnd
 from loaders import settings_edit as se
 from pages import geo
-from pages.common import campaign_sidebar, connection, data_changed, q, vn_date, vn_number
+from pages.common import actor, campaign_sidebar, connection, current_user, data_changed, q, vn_date, vn_number
 
-ACTOR = st.session_state.get("user", "quản trị")  # accounts come later
+if current_user() is None or not current_user().is_admin:  # shown to admins only; checked anyway
+    st.error("Chỉ quản trị viên được thay đổi cài đặt.")
+    st.stop()
+ACTOR = actor()  # the signed-in account, for the audit log
 
 campaign = campaign_sidebar()
 code = campaign["campaign_code"]

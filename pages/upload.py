@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from loaders import annotate, ingest, template
-from pages.common import campaign_sidebar, connection, data_changed, q, vn_date
+from pages.common import campaign_sidebar, connection, current_user, data_changed, q, vn_date
 
 STATUS = {
     "accepted": (":material/check_circle:", "Đã nhận", st.success),
@@ -26,7 +26,15 @@ st.title("Nộp báo cáo tuần")
 st.caption("Tải mẫu báo cáo của đơn vị, điền số liệu, rồi gửi tệp. Hệ thống cũng nhận các tệp báo cáo "
            "tự lập (.xlsx, .xls, .ods) theo mẫu cũ của đơn vị.")
 
+user = current_user()
 units = q("reporting_units", campaign=code)
+if user is not None and user.role == "can_bo":
+    # a unit's staff works for their own units only (ingestion refuses other units' files anyway)
+    units = units[units["unit_code"].isin(user.units_in(code))]
+    if units.empty:
+        st.warning("Tài khoản của bạn không gắn với đơn vị nào trong kế hoạch này. Chọn kế hoạch khác "
+                   "hoặc liên hệ quản trị.")
+        st.stop()
 weeks = q("campaign_week_list", campaign=code)
 
 with st.expander("Tải mẫu báo cáo", icon=":material/download:", expanded=True):
@@ -54,14 +62,13 @@ files = st.file_uploader(
     "Chọn một hoặc nhiều tệp", type=["xlsx", "xlsm", "xls", "ods"], accept_multiple_files=True,
     key="up_files", help="Mỗi tệp được kiểm tra riêng: tệp hợp lệ được lưu, tệp có lỗi không được lưu.",
 )
-actor = st.session_state.get("user", "cán bộ đơn vị")
 
 if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_submit"):
     results = []
     bar = st.progress(0.0, text="Đang kiểm tra…")
     for i, f in enumerate(files or []):
         data = f.getvalue()
-        result = ingest.ingest_bytes(connection(), data, f.name, code, actor=actor)
+        result = ingest.ingest_bytes(connection(), data, f.name, code, user=user)
         fixed = annotate.annotated_workbook(data, f.name, result) if result.status == "rejected" else None
         results.append((f.name, result, fixed))
         bar.progress((i + 1) / len(files), text=f"Đã kiểm tra {i + 1}/{len(files)} tệp")

@@ -23,6 +23,7 @@ PAGES = [  # (sidebar link, a heading the page must show)
     ("Tình hình nộp báo cáo", "Tình hình nộp báo cáo"),
     ("Nộp báo cáo", "Nộp báo cáo tuần"),
     ("Cài đặt", "Cài đặt"),
+    ("Nhật ký hoạt động", "Nhật ký hoạt động"),
 ]
 
 
@@ -42,9 +43,20 @@ def app_url(demo_db):
         yield url
 
 
+def _sign_in(page, username="quantri", password="demo-quantri"):
+    """The demo's accounts (README); the app creates them with the demo."""
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_test_id("stSidebarNav").wait_for(timeout=60000)
+    wait_for_app(page)
+
+
 def _open(page, url, link):
     page.goto(url)
     wait_for_app(page)
+    if page.get_by_role("button", name="Đăng nhập").count():
+        _sign_in(page)
     page.get_by_test_id("stSidebarNav").get_by_text(link, exact=True).click()
     wait_for_app(page)
 
@@ -62,6 +74,16 @@ def test_every_page_opens(app_url):
             main = page.get_by_test_id("stMain").inner_text()
             assert heading in main, (link, main[:300])
             screenshot(page, f"page-{link}")
+
+
+def test_unit_staff_sees_only_their_pages(app_url):
+    with browser_page() as page:
+        page.goto(app_url)
+        wait_for_app(page)
+        _sign_in(page, "canbo", "demo-canbo")
+        nav = page.get_by_test_id("stSidebarNav").inner_text()
+        assert "Nộp báo cáo" in nav and "Bản đồ" not in nav and "Cài đặt" not in nav
+        screenshot(page, "signed-in-unit-staff")
 
 
 def test_switch_campaign(app_url):

@@ -12,7 +12,9 @@ from datetime import date
 import openpyxl
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
+
+from tests.apptest import open_app
 
 import queries
 from loaders import db
@@ -64,7 +66,7 @@ def media(monkeypatch) -> list:
 def at(demo_path, monkeypatch, media) -> AppTest:
     monkeypatch.setenv("CM_DB", str(demo_path))
     monkeypatch.setenv("CM_DEMO", "0")
-    app = AppTest.from_file("../app.py", default_timeout=60)
+    app = open_app(default_timeout=60)
     app.switch_page("pages/lagging.py")
     app.run()
     assert not app.exception, app.exception

@@ -8,7 +8,9 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
+
+from tests.apptest import open_app
 
 import queries
 from loaders import db, demo, rollup
@@ -64,7 +66,7 @@ def expected(map_db):
 def _app(map_db, monkeypatch, campaign: str = CODE, **state) -> AppTest:
     monkeypatch.setenv("CM_DB", str(map_db[0]))
     monkeypatch.setenv("CM_DEMO", "0")
-    at = AppTest.from_file("../app.py", default_timeout=90)
+    at = open_app(default_timeout=90)
     at.switch_page("pages/map.py")
     at.session_state["campaign"] = campaign
     if campaign == CODE:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
+
+from tests.apptest import open_app
 
 from loaders import bootstrap, db
 
@@ -19,7 +21,7 @@ def ready_db(tmp_path_factory):
 def _app(ready_db, monkeypatch) -> AppTest:
     monkeypatch.setenv("CM_DB", str(ready_db))
     monkeypatch.setenv("CM_DEMO", "0")  # this page needs no reports
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = open_app(default_timeout=60)
     at.switch_page("pages/plan.py")
     at.run()
     assert not at.exception, at.exception

@@ -8,7 +8,9 @@ from datetime import date
 import geopandas as gpd
 import pytest
 import shapely
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
+
+from tests.apptest import open_app
 
 from loaders import boundaries as bnd
 from loaders import db
@@ -21,7 +23,7 @@ PROVINCE = "66"
 def _app(db_path, monkeypatch, **state) -> AppTest:
     monkeypatch.setenv("CM_DB", str(db_path))
     monkeypatch.setenv("CM_DEMO", "0")  # settings need no reports
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = open_app(default_timeout=60)
     at.switch_page("pages/settings.py")
     for k, v in state.items():
         at.session_state[k] = v
@@ -81,7 +83,9 @@ def test_an_invalid_phase_edit_is_refused_and_nothing_changes(db_path, monkeypat
 
 
 def test_a_valid_phase_edit_is_stored_and_audited(db_path, monkeypatch):
-    at = _app(db_path, monkeypatch, user="Nguyễn Văn A")
+    from loaders import auth
+
+    at = _app(db_path, monkeypatch, auth_user=auth.User("nguyenvana", "Nguyễn Văn A", "quan_tri"))
     at.session_state[_editor_key(at, "set_phases_")] = {
         "edited_rows": {0: {"Kết thúc": "2025-10-05"}, 1: {"Bắt đầu": "2025-10-06"}},
         "added_rows": [], "deleted_rows": []}
@@ -93,7 +97,7 @@ def test_a_valid_phase_edit_is_stored_and_audited(db_path, monkeypatch):
                                     (2, date(2025, 10, 6), date(2026, 1, 23))]
     log = _settings_audit(db_path)
     assert [(a, act, obj) for a, act, obj, _ in log] == [
-        ("Nguyễn Văn A", "settings.phase", f"{CODE}/1"), ("Nguyễn Văn A", "settings.phase", f"{CODE}/2")]
+        ("nguyenvana", "settings.phase", f"{CODE}/1"), ("nguyenvana", "settings.phase", f"{CODE}/2")]
     assert json.loads(log[1][3]) == {"phase": "Đợt II — ngày bắt đầu", "before": "2025-10-02",
                                      "after": "2025-10-06"}
     # the editor now starts from the stored dates, and the log tab lists the change
@@ -191,7 +195,7 @@ def test_a_boundary_file_is_previewed_then_imported(db_path, monkeypatch, bounda
                                     where b.era = '2025' and u.province_code = ? group by 1""", [PROVINCE]))
     assert stored == {False: 99, True: 3}
     assert _read(db_path, "select distinct source from boundaries where not approximate") == [("file:ranh_gioi.geojson",)]
-    assert _read(db_path, "select actor from audit_log where action = 'boundaries.import'") == [("quản trị",)]
+    assert _read(db_path, "select actor from audit_log where action = 'boundaries.import'") == [("quantri",)]  # the signed-in admin (tests/apptest.py)
 
 
 def test_a_broken_boundary_file_is_named_in_the_error(db_path, monkeypatch):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
+
+from tests.apptest import open_app
 
 from loaders import db, ingest
 from tests import workbooks as wb
@@ -31,7 +33,7 @@ def test_grid_and_versions(db_path, monkeypatch):
 
     monkeypatch.setenv("CM_DB", str(db_path))
     monkeypatch.setenv("CM_DEMO", "0")
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = open_app(default_timeout=60)
     at.switch_page("pages/submissions.py")
     at.run()
     at.sidebar.date_input(key="as_of:daklak-2025").set_value(date(2025, 9, 23)).run()

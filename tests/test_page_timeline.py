@@ -11,7 +11,9 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
+
+from tests.apptest import open_app
 
 import queries
 from loaders import db
@@ -53,7 +55,7 @@ def expected(demo_path):
 def at(demo_path, monkeypatch) -> AppTest:
     monkeypatch.setenv("CM_DB", str(demo_path))
     monkeypatch.setenv("CM_DEMO", "0")
-    app = AppTest.from_file("../app.py", default_timeout=60)
+    app = open_app(default_timeout=60)
     app.switch_page("pages/timeline.py")
     app.run()
     assert not app.exception, app.exception

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
+
+from tests.apptest import open_app
 
 from tests import workbooks as wb
 
@@ -14,7 +16,7 @@ WEEK = (date(2025, 9, 15), date(2025, 9, 21))
 def _app(db_path, monkeypatch) -> AppTest:
     monkeypatch.setenv("CM_DB", str(db_path))
     monkeypatch.setenv("CM_DEMO", "0")
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = open_app(default_timeout=60)
     at.switch_page("pages/upload.py")
     at.run()
     assert not at.exception, at.exception
