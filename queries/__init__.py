@@ -16,8 +16,9 @@ Every .sql file starts with a header the runner and the tests read:
 (a header line may continue on the next line indented by more than one space after "--").
 
 Parameters
-- campaign: a campaign code, or a list of codes (several provinces at once); the SQL always sees a
-  list and filters with list_contains($campaign, campaign_code).
+- campaign: a campaign code, or a list of codes (several provinces at once), or None for every
+  campaign; the SQL always sees a list and filters with list_contains($campaign, campaign_code)
+  (DuckDB turns that into a constant filter on the scan).
 - as_of: a date means "as of the end of that day" (23:59:59.999999 local time); a datetime is taken
   as it is, except that one at exactly midnight is taken as a date (DATE columns come back from
   pandas as midnight timestamps). A date-only ISO string is a date.
@@ -78,6 +79,7 @@ class Query:
 _cache: dict[str, tuple[float, Query]] = {}
 _cache_lock = threading.Lock()
 _refresh_lock = threading.Lock()
+_warned: set = set()             # the stale-rollup warning is logged once per process
 
 
 def list_queries() -> list[str]:
@@ -170,15 +172,21 @@ def _as_of(value: Any) -> datetime:
     raise QueryError(f"as_of must be a date or datetime, not {value!r}")
 
 
-def _bind(name: str, value: Any) -> Any:
-    if value is None:
-        return None
+def _bind(name: str, value: Any, con: duckdb.DuckDBPyConnection | None = None) -> Any:
     if name == "as_of":
+        if value is None:
+            raise QueryError("as_of is required (a date means the end of that day)")
         return _as_of(value)
     if name == "campaign":
+        if value is None:                      # every campaign: the whole country
+            if con is None:
+                raise QueryError("campaign=None (every campaign) needs a connection")
+            return [r[0] for r in con.execute("select code from campaigns order by code").fetchall()]
         if isinstance(value, str):
             return [value]
         return [str(v) for v in value]
+    if value is None:
+        return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if hasattr(value, "item") and not isinstance(value, (list, tuple, str)):
@@ -194,9 +202,9 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: floa
     if missing:
         raise QueryError(f"query {name} needs parameter(s) {', '.join(missing)} "
                          f"(declared: {', '.join('$' + p for p in q.params) or 'none'})")
-    bound = {p: _bind(p, params[p]) for p in q.used}
     if con is None:
         con = _default_connection()
+    bound = {p: _bind(p, params[p], con) for p in q.used}
     if AUTO_REFRESH:
         _ensure_rollup(con)
     cur = con.cursor()
@@ -254,8 +262,10 @@ def _ensure_rollup(con: duckdb.DuckDBPyConnection) -> None:
             try:
                 done = rollup.ensure_fresh(cur)
             except duckdb.Error as e:
-                log.warning("the weekly rollup is stale and cannot be rebuilt here (%s); "
-                            "numbers may lag the latest reports", e)
+                if not _warned:
+                    log.warning("the weekly rollup is stale and cannot be rebuilt here (%s); "
+                                "numbers may lag the latest reports", e)
+                    _warned.add(True)
             else:
                 if done:
                     log.info("rebuilt the weekly rollup of %s", ", ".join(done))

@@ -85,10 +85,14 @@ def test_extra_parameters_are_not_bound(con):
     assert len(df) == 2
 
 
-def test_campaign_may_be_a_list(con):
+def test_campaign_may_be_a_list_or_none(con):
     one = queries.run("reporting_rate_by_unit", con, campaign=CAMPAIGN, as_of=AS_OF)
     many = queries.run("reporting_rate_by_unit", con, campaign=[CAMPAIGN, "other"], as_of=AS_OF)
     pd.testing.assert_frame_equal(one, many)
+    every = queries.run("reporting_rate_by_unit", con, campaign=None, as_of=AS_OF)
+    pd.testing.assert_frame_equal(one, every)
+    with pytest.raises(queries.QueryError, match="as_of is required"):
+        queries.run("reporting_rate_by_unit", con, campaign=CAMPAIGN, as_of=None)
 
 
 def test_as_of_conversions():
@@ -233,6 +237,7 @@ def test_read_only_connection_with_a_stale_rollup_warns(tmp_path, caplog):
     build_fixture(path)                       # no query ran: the rollup was never built
     ro = duckdb.connect(str(path), read_only=True)
     try:
+        queries._warned.clear()
         with caplog.at_level("WARNING", logger="queries"):
             df = queries.run("reporting_rate_by_unit", ro, campaign=CAMPAIGN, as_of=AS_OF)
         assert df.empty
