@@ -92,7 +92,14 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
-_Loader.yaml_implicit_resolvers = {
+# libyaml's parser when PyYAML has it (several times faster); the resolvers and constructors below are
+# the same Python code either way. A file it refuses is read again by the pure-Python loader, whose
+# messages (line, column, problem) are the ones users see.
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    pass
+
+
+_Loader.yaml_implicit_resolvers = _FastLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -115,6 +122,17 @@ def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dic
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def _load_yaml(text: str):
+    """The file's data; errors (YAMLError, _DuplicateKey) as the pure-Python loader reports them."""
+    if _FastLoader is not _Loader:
+        try:
+            return yaml.load(text, Loader=_FastLoader)
+        except (yaml.YAMLError, _DuplicateKey):
+            pass
+    return yaml.load(text, Loader=_Loader)
 
 
 # --- validation helpers
@@ -240,7 +258,7 @@ def read_campaign(path: str | Path, con: duckdb.DuckDBPyConnection | None = None
     path = Path(path)
     ck = _Checker(path.name)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        raw = _load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         ck.fail("(tệp)", "không tìm thấy tệp")
     except _DuplicateKey as e:
@@ -549,7 +567,11 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, actor: str = "sy
 
     An unchanged file (same rows as last loaded) only updates loaded_at and writes no audit entry.
     """
-    c = read_campaign(path, con)
+    return _store(con, read_campaign(path, con), actor)
+
+
+def _store(con: duckdb.DuckDBPyConnection, c: dict, actor: str) -> str:
+    """load_file's writes, for a campaign already read and validated."""
     rows = _rows(c, _district_units(con, c))
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode("utf-8")).hexdigest()
     now = datetime.now()
@@ -580,6 +602,5 @@ def load_all(con: duckdb.DuckDBPyConnection, folder: str | Path = CAMPAIGNS_DIR,
     file has gone stay in the store (reports may refer to them).
     """
     files = sorted(Path(folder).glob("*.yaml"))
-    for f in files:
-        read_campaign(f, con)
-    return [load_file(con, f, actor=actor) for f in files]
+    read = [read_campaign(f, con) for f in files]   # each file read once: validated, then stored
+    return [_store(con, c, actor) for c in read]

@@ -13,7 +13,8 @@ CATALOG = ROOT / "data" / "indicators.yaml"
 
 
 def read_catalog(path: Path = CATALOG) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    # libyaml's parser when PyYAML has it: the same data as yaml.safe_load, several times faster
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path = CATALOG, actor: str = "system") -> int:
