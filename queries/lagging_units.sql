@@ -23,8 +23,8 @@ per_unit as (
         unit_code,
         sum(weight) as score,
         count(*) as rules,
-        list(rule_code order by rule_order) as rule_codes,
-        list(reason order by rule_order) as reasons,
+        list_sort(list(struct_pack(rule_order := rule_order, rule_code := rule_code, reason := reason)))
+            as fired,
         any_value(phase_number) as phase_number,
         any_value(completion) as completion,
         any_value(expected) as expected
@@ -44,9 +44,9 @@ final as (
         u.territorial,
         p.score,
         p.rules,
-        p.rule_codes,
-        p.reasons,
-        array_to_string(p.reasons, '. ') || '.' as reasons_text,
+        list_transform(p.fired, lambda r: r.rule_code) as rule_codes,
+        list_transform(p.fired, lambda r: r.reason) as reasons,
+        array_to_string(list_transform(p.fired, lambda r: r.reason), '. ') || '.' as reasons_text,
         p.phase_number,
         p.completion,
         p.expected
