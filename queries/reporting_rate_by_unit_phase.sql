@@ -11,60 +11,45 @@
 -- channel_coverage_by_unit. expected 0 (no week of the window due yet): null rates.
 -- weeks_reported: weeks of the window started by $as_of, due or not, with a report known by then
 -- (0: the unit sent nothing for the window, so its activity numbers there say nothing).
-with scope as (
-    select * from campaign_asof($campaign, $as_of)
-),
-
-unit as (
+with unit as (
     select * from metric_units where list_contains($campaign, campaign_code)
 ),
 
 windows as (
-    select s.campaign_code, 0 as phase_number, 'Toàn kế hoạch' as window_name
-    from scope s
+    select code as campaign_code, 0 as phase_number, 'Toàn kế hoạch' as window_name
+    from campaigns
+    where list_contains($campaign, code)
     union all
-    select p.campaign_code, p.number, p.name
-    from phases p
-    join scope s using (campaign_code)
-    where p.start_date <= s.as_of_date
+    select campaign_code, number, name
+    from phases
+    where list_contains($campaign, campaign_code) and start_date <= cast($as_of::timestamp as date)
 ),
 
-expected as (
-    select * from expected_reports($campaign, $as_of)
+unit_weeks as (
+    select
+        campaign_code, unit_code, phase_numbers,
+        deadline <= $as_of::timestamp as due,
+        coalesce(received_at <= $as_of::timestamp, false) as received,
+        coalesce(received_at <= deadline, false) as on_time
+    from metric_unit_weeks
+    where list_contains($campaign, campaign_code) and week_start <= cast($as_of::timestamp as date)
 ),
 
-expected_by_window as (
-    select campaign_code, unit_code, 0 as phase_number, received, on_time from expected
+by_window as (
+    select campaign_code, unit_code, 0 as phase_number, due, received, on_time from unit_weeks
     union all
-    select campaign_code, unit_code, unnest(phase_numbers) as phase_number, received, on_time from expected
-),
-
-reported_weeks as (
-    select uw.campaign_code, uw.unit_code, uw.week_start, uw.phase_numbers
-    from metric_unit_weeks uw
-    join scope s using (campaign_code)
-    where uw.received_at <= s.as_of and uw.week_start <= s.as_of_date
-),
-
-reported_by_window as (
-    select campaign_code, unit_code, 0 as phase_number, week_start from reported_weeks
-    union all
-    select campaign_code, unit_code, unnest(phase_numbers) as phase_number, week_start from reported_weeks
+    select campaign_code, unit_code, unnest(phase_numbers) as phase_number, due, received, on_time
+    from unit_weeks
 ),
 
 rates as (
     select
         campaign_code, unit_code, phase_number,
-        count(*) as expected,
-        count(*) filter (where received) as received,
-        count(*) filter (where on_time) as on_time
-    from expected_by_window
-    group by all
-),
-
-reported as (
-    select campaign_code, unit_code, phase_number, count(distinct week_start) as weeks_reported
-    from reported_by_window
+        count(*) filter (where due) as expected,
+        count(*) filter (where due and received) as received,
+        count(*) filter (where due and on_time) as on_time,
+        count(*) filter (where received) as weeks_reported
+    from by_window
     group by all
 ),
 
@@ -82,13 +67,11 @@ final as (
         coalesce(r.on_time, 0) as on_time,
         r.received / nullif(r.expected, 0) as reporting_rate,
         r.on_time / nullif(r.expected, 0) as on_time_rate,
-        coalesce(d.weeks_reported, 0) as weeks_reported
+        coalesce(r.weeks_reported, 0) as weeks_reported
     from unit u
     join windows w using (campaign_code)
     left join rates r
         on r.campaign_code = u.campaign_code and r.unit_code = u.unit_code and r.phase_number = w.phase_number
-    left join reported d
-        on d.campaign_code = u.campaign_code and d.unit_code = u.unit_code and d.phase_number = w.phase_number
     order by u.campaign_code, w.phase_number, u.name
 )
 
