@@ -219,7 +219,7 @@ def _norm_value(v):
 def read_workbook(data: bytes) -> Workbook:
     """Every sheet of the workbook as an absolute grid of values (cached values for formulas)."""
     try:
-        limits.check(data)  # before any parsing: a bomb or an absurd file is refused fast
+        error_parts = limits.check(data)  # before any parsing: a bomb or an absurd file is refused fast
     except limits.LimitError as e:
         raise ReadError(str(e)) from e
     fmt = sniff(data)
@@ -258,8 +258,8 @@ def read_workbook(data: bytes) -> Workbook:
         wb.close()
     if not sheets:
         raise ReadError("Bảng tính không có trang tính nào: hãy gửi báo cáo theo tệp mẫu.")
-    if fmt in ("xlsx", "xlsm"):
-        _restore_error_cells(data, sheets)
+    if fmt in ("xlsx", "xlsm") and (error_parts is None or error_parts):
+        _restore_error_cells(data, sheets, error_parts)
     return Workbook(fmt, sheets)
 
 
@@ -270,11 +270,13 @@ _REL_TAG_REV = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="(
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?\bt="e"[^>]*>\s*(?:<f\b[^>]*(?:/>|>.*?</f>)\s*)?<v>([^<]*)</v>')
 
 
-def _restore_error_cells(data: bytes, sheets: list[Sheet]) -> None:
+def _restore_error_cells(data: bytes, sheets: list[Sheet], error_parts: frozenset[str] | None = None) -> None:
     """Put Excel's error values (#REF!, #VALUE!, …) back where calamine leaves an empty string.
 
     A formula that broke must not read as a blank (= 0): the validator then names the cell and the
-    error. Only sheet XML that holds an error cell (t="e") is scanned further.
+    error. Only sheet XML that holds an error cell (t="e") is scanned further; error_parts, when
+    known (limits.check has inflated every member already), names those parts, and the others are
+    not read again.
     """
     import html
 
@@ -293,6 +295,8 @@ def _restore_error_cells(data: bytes, sheets: list[Sheet]) -> None:
         if sheet is None or not target:
             continue
         path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if error_parts is not None and path not in error_parts:
+            continue
         try:
             xml = z.read(path)
         except KeyError:
