@@ -51,15 +51,25 @@ by_window as (
     from unit_values
 ),
 
+window_weeks as (
+    select
+        campaign_code, phase_number, group_code, week_start,
+        coalesce(sum(value) filter (where is_activity), 0) as activity,
+        coalesce(sum(value) filter (where is_posting), 0) as posts,
+        max(value) as max_value
+    from by_window
+    group by all
+),
+
 totals as (
     select
         campaign_code, phase_number, group_code,
-        coalesce(sum(value) filter (where is_activity), 0) as activity,
-        coalesce(sum(value) filter (where is_posting), 0) as posts,
-        count(distinct week_start) filter (where value > 0) as weeks_active,
-        max(week_start) filter (where value > 0) as last_active_week,
-        max(value) as max_value
-    from by_window
+        sum(activity) as activity,
+        sum(posts) as posts,
+        count(*) filter (where max_value > 0) as weeks_active,
+        max(week_start) filter (where max_value > 0) as last_active_week,
+        max(max_value) as max_value
+    from window_weeks
     group by all
 ),
 
