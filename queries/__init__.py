@@ -53,9 +53,13 @@ AUTO_REFRESH = True          # refresh a stale rollup before reading (see module
 
 _HEADER_KEYS = ("name", "grain", "key", "params", "columns")
 
-# execute() + to_arrow_table(): DuckDB warns that this copies the rows and suggests con.sql(), but
-# con.sql() plans the query twice (relation, then execution): for our queries the copy is cheaper.
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+
+
+def _quiet_arrow_warning() -> None:
+    """execute() + to_arrow_table(): DuckDB warns that this copies the rows and suggests con.sql(),
+    but con.sql() plans the query twice (relation, then execution); for our queries the copy is
+    cheaper. Re-added on every call (idempotent): test runners reset warning filters."""
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT_OR_STRING = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 _END_OF_DAY = dtime(23, 59, 59, 999999)
@@ -212,6 +216,7 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: floa
     bound = {p: _bind(p, params[p], con) for p in q.used}
     if AUTO_REFRESH:
         _ensure_rollup(con)
+    _quiet_arrow_warning()
     cur = con.cursor()
     timer = threading.Timer(timeout_s, cur.interrupt)
     t0 = time.perf_counter()
