@@ -50,12 +50,15 @@ class Sheet:
         return len(self.rows[0]) if self.rows else 0     # calamine rows are all as wide as the sheet
 
     def value(self, r: int, c: int):
-        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
-            return self.rows[r][c]
+        rows = self.rows
+        if 0 <= r < len(rows):
+            row = rows[r]
+            if 0 <= c < len(row):
+                return row[c]
         return ""
 
-    def owner(self, r: int, c: int) -> tuple[int, int]:
-        """The top-left cell of the merged range holding (r, c), or (r, c) itself."""
+    def owners(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(r, c) → the top-left cell of the merged range holding it, for merged cells only."""
         if self._owner is None:
             self._owner = {}
             for (r0, c0), (r1, c1) in self.merged:
@@ -64,13 +67,19 @@ class Sheet:
                 for rr in range(r0, r1 + 1):
                     for cc in range(c0, c1 + 1):
                         self._owner[(rr, cc)] = (r0, c0)
-        return self._owner.get((r, c), (r, c))
+        return self._owner
+
+    def owner(self, r: int, c: int) -> tuple[int, int]:
+        """The top-left cell of the merged range holding (r, c), or (r, c) itself."""
+        return self.owners().get((r, c), (r, c))
 
     def text_at(self, r: int, c: int):
         """The value shown at (r, c), merged ranges filled in (for headers and labels, not numbers)."""
         v = self.value(r, c)
         if v == "" and self.merged:
-            v = self.value(*self.owner(r, c))
+            o = self.owners().get((r, c))
+            if o is not None:
+                v = self.value(*o)
         return v
 
     def is_merged_extra(self, r: int, c: int) -> bool:

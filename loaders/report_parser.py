@@ -134,10 +134,13 @@ def _roles_of_row(sheet: Sheet, r: int, tx: Texts, width: int = 0) -> dict[int, 
         return cache[r]
     out = {}
     row = sheet.rows[r] if r < len(sheet.rows) else []
-    merged = bool(sheet.merged)
+    owners = sheet.owners() if sheet.merged else None
     for c, v in enumerate(row):
-        if v == "" and merged:
-            v = sheet.text_at(r, c)
+        if v == "" and owners:
+            o = owners.get((r, c))          # = sheet.text_at(r, c), without its calls for plain cells
+            if o is None:
+                continue
+            v = sheet.value(*o)
         if isinstance(v, str) and v:
             role = header_role(v)
             if role:

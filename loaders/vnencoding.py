@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["detect", "detect_many", "to_unicode", "from_unicode", "fix_cell", "ENCODINGS"]
 
@@ -390,6 +391,18 @@ def detect(text: str) -> str | None:
     return _decide({encoding: _score(text, encoding) for encoding in ENCODINGS})
 
 
+@lru_cache(maxsize=100_000)
+def _evidence(text: str) -> tuple[tuple[float, int, int], ...] | bool:
+    """One text's part in detect_many: False when it holds a letter only Unicode writes, True when it
+    is no candidate (nothing to weigh), else its _score per encoding (in ENCODINGS order). Cached:
+    the same headers and indicator names come in file after file."""
+    if _unicode_only(text):
+        return False
+    if not any("\u0080" <= ch <= "\u00ff" for ch in text):
+        return True
+    return tuple(_score(text, encoding) for encoding in ENCODINGS)
+
+
 def detect_many(texts) -> str | None:
     """The legacy encoding of a whole sheet or file, or None.
 
@@ -400,12 +413,13 @@ def detect_many(texts) -> str | None:
     for text in texts:
         if not isinstance(text, str):
             continue
-        if _unicode_only(text):
+        ev = _evidence(text)
+        if ev is False:
             return None
-        if not _candidate(text):
+        if ev is True:
             continue
-        for encoding in ENCODINGS:
-            for k, value in enumerate(_score(text, encoding)):
+        for encoding, score in zip(ENCODINGS, ev):
+            for k, value in enumerate(score):
                 totals[encoding][k] += value
     return _decide({encoding: tuple(t) for encoding, t in totals.items()})
 
