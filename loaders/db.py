@@ -154,6 +154,7 @@ class SharedConnection:
         self._on_open = on_open
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.RLock()
+        self._write_lock = threading.Lock()
         self._active = 0
         self._last = time.monotonic()
         self._reaper = threading.Thread(target=self._reap, daemon=True, name=f"db-reaper:{self.path.name}")
@@ -162,6 +163,22 @@ class SharedConnection:
     # -- used by callers ------------------------------------------------------------------------
     def get(self) -> "_Tracked":
         return _Tracked(self)
+
+    @contextmanager
+    def writer(self, timeout_s: float = 120):
+        """A connection of its own for one writer at a time: sessions uploading at once take turns
+        (each file is a short transaction) instead of interleaving statements on one connection."""
+        if not self._write_lock.acquire(timeout=timeout_s):
+            raise DatabaseBusy("Hệ thống đang lưu báo cáo của người khác; vui lòng bấm “Nộp báo cáo” lại "
+                               "sau ít giây.")
+        try:
+            cur = self.get().cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+        finally:
+            self._write_lock.release()
 
     @property
     def is_open(self) -> bool:

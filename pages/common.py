@@ -39,6 +39,11 @@ def _shared(path: str) -> db.SharedConnection:
     return db.SharedConnection(path)
 
 
+def writing():
+    """`with writing() as con:` — the app's single writer (sessions take turns; see SharedConnection)."""
+    return _shared(str(db.db_path())).writer()
+
+
 def data_version() -> int:
     """Changes with every write, whoever made it (every write is audited): part of each cache key,
     so results stay cached between writes and a command-line ingest shows up at once."""

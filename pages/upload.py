@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from loaders import annotate, ingest, template
-from pages.common import campaign_sidebar, connection, current_user, data_changed, q, vn_date
+from loaders.db import DatabaseBusy
+from pages.common import campaign_sidebar, connection, current_user, data_changed, q, vn_date, writing
 
 STATUS = {
     "accepted": (":material/check_circle:", "Đã nhận", st.success),
@@ -66,12 +67,16 @@ files = st.file_uploader(
 if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_submit"):
     results = []
     bar = st.progress(0.0, text="Đang kiểm tra…")
-    for i, f in enumerate(files or []):
-        data = f.getvalue()
-        result = ingest.ingest_bytes(connection(), data, f.name, code, user=user)
-        fixed = annotate.annotated_workbook(data, f.name, result) if result.status == "rejected" else None
-        results.append((f.name, result, fixed))
-        bar.progress((i + 1) / len(files), text=f"Đã kiểm tra {i + 1}/{len(files)} tệp")
+    try:
+        for i, f in enumerate(files or []):
+            data = f.getvalue()
+            with writing() as con:
+                result = ingest.ingest_bytes(con, data, f.name, code, user=user)
+            fixed = annotate.annotated_workbook(data, f.name, result) if result.status == "rejected" else None
+            results.append((f.name, result, fixed))
+            bar.progress((i + 1) / len(files), text=f"Đã kiểm tra {i + 1}/{len(files)} tệp")
+    except DatabaseBusy as e:
+        st.warning(str(e))  # the files not yet checked were not stored: sending again is safe
     bar.empty()
     if any(r.status == "accepted" for _, r, _ in results):
         data_changed()

@@ -58,3 +58,34 @@ def test_open_cursor_keeps_the_file(db_path):
     cur.close()
     time.sleep(0.8)
     assert not shared.is_open
+
+
+def test_two_uploads_at_the_same_time_both_succeed(db_path):
+    """Two sessions of the app send files at the same moment: both are stored, each exactly once."""
+    import threading
+
+    from loaders import ingest
+
+    shared = db.SharedConnection(db_path, idle_s=5)
+    files = {unit: wb.xlsx(wb.report(name, date(2025, 9, 8), date(2025, 9, 14), {"ttcs_tin_bai": n},
+                                      unit_code=unit))
+             for unit, name, n in [("24121", "Phường Tân Lập", 4), ("24169", "Phường Ea Kao", 6)]}
+    results, start = {}, threading.Barrier(2)
+
+    def upload(unit):
+        start.wait()
+        for _ in range(3):  # and again, as impatient people do
+            with shared.writer() as con:
+                results.setdefault(unit, []).append(
+                    ingest.ingest_bytes(con, files[unit], f"{unit}.xlsx", "daklak-2025").status)
+
+    threads = [threading.Thread(target=upload, args=(u,)) for u in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == {u: ["accepted", "unchanged", "unchanged"] for u in files}
+    con = shared.get()
+    assert dict(con.execute("select unit_code, value from v_report_values where indicator_code = 'ttcs_tin_bai'"
+                            ).fetchall()) == {"24121": 4, "24169": 6}
+    shared.close()
