@@ -75,13 +75,17 @@ def _ensure_data(con) -> None:
 
 
 def q(name: str, **params) -> pd.DataFrame:
-    """A named metric, cached by its parameters, the database and its data version."""
-    return _q(str(db.db_path()), data_version(), name, **params)
+    """A named metric, cached by its parameters, the database, its data version and the account
+    (the query layer cuts results to what the signed-in account may read)."""
+    user = current_user()
+    # what an account may read depends on it: the account is part of the cache key
+    key = None if user is None or user.reads_all else (user.username, tuple(sorted(user.units)))
+    return _q(str(db.db_path()), data_version(), key, user, name, **params)
 
 
 @st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
-def _q(path: str, version: int, name: str, **params) -> pd.DataFrame:
-    return queries.run(name, con=_connection(path), **params)
+def _q(path: str, version: int, access: tuple | None, _user, name: str, **params) -> pd.DataFrame:
+    return queries.run(name, con=_connection(path), user=_user, **params)
 
 
 def data_changed() -> None:

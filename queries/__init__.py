@@ -203,9 +203,47 @@ def _bind(name: str, value: Any, con: duckdb.DuckDBPyConnection | None = None) -
     return value
 
 
+class NotAllowed(QueryError):
+    """The account may not read this (a unit's staff reads only its own units)."""
+
+
+# Queries that describe a campaign itself, not any unit's work: readable by every signed-in account.
+CAMPAIGN_ONLY = frozenset({"campaign_list", "campaign_phases", "campaign_milestones", "campaign_week_list",
+                           "reporting_units_by_kind", "campaign_tasks", "lagging_rule_list"})
+
+
+def _restrict(name: str, df: pd.DataFrame, user, params: dict, con) -> pd.DataFrame:
+    """What a unit-staff account may see of a result: the rows of its own units, nothing else."""
+    if user is None or user.reads_all:
+        return df
+    allowed = {u for _, u in user.units}
+    if name in CAMPAIGN_ONLY:
+        return df
+    if name == "submission_values":
+        owner = con.execute("select campaign_code, unit_code from submissions where id = ?",
+                            [int(params["submission"])]).fetchone()
+        if owner is None or tuple(owner) not in user.units:
+            raise NotAllowed("Tài khoản không được xem báo cáo của đơn vị khác.")
+        return df
+    if "unit" in params:  # a query about one unit, named by its parameter
+        if params["unit"] not in allowed:
+            raise NotAllowed("Tài khoản không được xem số liệu của đơn vị khác.")
+        return df
+    if "unit_code" not in df.columns:
+        raise NotAllowed("Tài khoản cán bộ đơn vị chỉ xem được số liệu của đơn vị mình.")
+    if "campaign_code" in df.columns:
+        keep = [(c, u) in user.units for c, u in zip(df["campaign_code"], df["unit_code"])]
+        return df[keep].reset_index(drop=True)
+    return df[df["unit_code"].isin(allowed)].reset_index(drop=True)
+
+
 def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: float = 10,
-        **params: Any) -> pd.DataFrame:
-    """Run query `name` with its named parameters; return a DataFrame of its declared columns."""
+        user=None, **params: Any) -> pd.DataFrame:
+    """Run query `name` with its named parameters; return a DataFrame of its declared columns.
+
+    With `user` (an auth.User), the result is cut to what that account may read: everything for
+    admins, leadership and inspection; for a unit's staff, only rows of its own units (a query that
+    has no unit rows is refused with NotAllowed)."""
     q = load(name)
     missing = sorted(p for p in q.used if p not in params)
     if missing:
@@ -231,7 +269,7 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: floa
     ms = 1000 * (time.perf_counter() - t0)
     log.info("query %s %.1f ms, %d rows %s", name, ms, len(df),
              {k: v for k, v in bound.items() if k != "campaign" or len(v) < 4})
-    return df
+    return _restrict(name, df, user, params, con)
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:

@@ -112,3 +112,36 @@ def test_audit_page_for_admins_only(db_path, monkeypatch):
     at.switch_page("pages/audit.py")
     at.run()
     assert at.error and "Chỉ quản trị viên" in at.error[0].value
+
+
+def test_unit_staff_reads_only_their_units(db_path, monkeypatch):
+    """The query layer cuts results for a unit's staff, whatever page asks."""
+    import pytest
+
+    import queries
+
+    staff = _accounts(db_path)
+    con = db.connect(db_path)
+    for unit, name in [("24121", "Phường Tân Lập"), ("24169", "Phường Ea Kao")]:
+        r = ingest.ingest_bytes(con, wb.xlsx(wb.report(name, *WEEK, {"ttcs_tin_bai": 2}, unit_code=unit)),
+                                f"{unit}.xlsx", "daklak-2025")
+        assert r.status == "accepted"
+    grid = queries.run("submission_grid", con, user=staff, campaign="daklak-2025", as_of=date(2026, 1, 5))
+    assert set(grid["unit_code"]) == {"24121"}
+    everyone = queries.run("submission_grid", con, campaign="daklak-2025", as_of=date(2026, 1, 5))
+    assert len(set(everyone["unit_code"])) > 100
+    with pytest.raises(queries.NotAllowed):
+        queries.run("coverage_by_group", con, user=staff, campaign="daklak-2025", as_of=date(2026, 1, 5), phase=0)
+    other = con.execute("select id from submissions where unit_code = '24169'").fetchone()[0]
+    with pytest.raises(queries.NotAllowed):
+        queries.run("submission_values", con, user=staff, submission=other)
+    con.close()
+
+    # and the submissions page, signed in as that staff member, shows only their unit
+    monkeypatch.setenv("CM_DB", str(db_path))
+    monkeypatch.setenv("CM_DEMO", "0")
+    at = open_app(user=staff)
+    at.switch_page("pages/submissions.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="sub_unit").options == ["Phường Tân Lập"]
