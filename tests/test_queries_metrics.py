@@ -31,6 +31,9 @@ The main as-of day is Wednesday 19/11/2025 (end of day): W1–W6 are due (W7's d
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -58,7 +61,22 @@ def _insert(con, table: str, rows: list[dict]) -> None:
     con.unregister("_rows")
 
 
+_built: dict[str, str] = {}      # params → a finished fixture file, copied for each new one
+
+
 def build_fixture(path, params: dict | None = None) -> None:
+    """Write the fixture store to `path` (built once per parameter set, then copied)."""
+    key = json.dumps(params or {}, sort_keys=True)
+    if key in _built and os.path.exists(_built[key]):
+        shutil.copyfile(_built[key], path)
+        return
+    _build(path, params)
+    template = os.path.join(tempfile.mkdtemp(prefix="cm_queries_"), "template.duckdb")
+    shutil.copyfile(path, template)
+    _built[key] = template
+
+
+def _build(path, params: dict | None) -> None:
     con = db.connect(path)
     indicators.load(con)
     _insert(con, "provinces", [{"era": "2025", "code": "99", "name": "Tỉnh Thử", "short_name": "Thử"}])
