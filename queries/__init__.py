@@ -26,9 +26,10 @@ Parameters
 Only the parameters a query's SQL uses are bound; a missing one is an error naming it.
 
 Each call takes a fresh cursor (connections are not thread-safe), runs under a time limit (a timer
-interrupts the cursor), and logs its timing. Before reading, it refreshes the weekly rollup of any
-requested campaign whose reports changed since the rollup was built (see loaders/rollup.py); on a
-read-only connection it logs a warning instead.
+interrupts the cursor), logs its timing (logger "queries", INFO) and returns the result through
+Arrow. Before reading, one cheap query tells whether anything was written since the weekly rollup
+was last found whole; if so the campaigns that changed are rebuilt first (loaders/rollup.py). On a
+read-only connection it logs a warning instead. See README.md for the choices behind the metrics.
 """
 from __future__ import annotations
 
@@ -52,7 +53,6 @@ QUERY_DIR = Path(__file__).resolve().parent
 AUTO_REFRESH = True          # refresh a stale rollup before reading (see module docstring)
 
 _HEADER_KEYS = ("name", "grain", "key", "params", "columns")
-
 
 
 def _quiet_arrow_warning() -> None:
@@ -153,10 +153,11 @@ def _parse(name: str, path: Path, sql: str) -> Query:
 def connect(path=None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the store (loaders.db.db_path: CM_DB or data/db/campaign.duckdb).
 
-    read_only=False (default) goes through loaders.db.connect, which creates and migrates the file:
-    DuckDB allows one read-write process, and the app writes uploads through the same connection.
-    read_only=True opens an existing, migrated file without any write (e.g. next to a running app
-    in another process is still impossible: DuckDB locks the file; use it for copies and reports).
+    read_only=False (default) goes through loaders.db.connect, which creates and migrates the file;
+    the app uses one such connection per process for its reads (a cursor each) and its uploads.
+    read_only=True opens an existing, migrated file without writing anything (a copy, a report);
+    DuckDB still refuses it while another process holds the file open for writing. With a stale
+    rollup such a connection reads the rollup as it is (and logs a warning once).
     """
     from loaders import db
 
