@@ -57,7 +57,7 @@ coverage as (
                avg(coalesce(gw.first_active_at <= s.as_of, false)::int) as coverage
         from metric_group_windows gw
         join scope s on s.campaign_code = gw.campaign_code and s.phase_number = gw.phase_number
-        where gw.territorial
+        where list_contains($campaign, gw.campaign_code) and gw.territorial
         group by gw.campaign_code, gw.unit_code
     ) per_unit
     group by per_unit.campaign_code
