@@ -16,12 +16,17 @@ time, never a wrong number.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 
 import duckdb
 
 log = logging.getLogger(__name__)
+
+# One refresh at a time in a process (the app's threads share one database): two refreshes of the
+# same campaign from two cursors would conflict on the rows both delete.
+_lock = threading.RLock()
 
 
 # (table, the live definition it materializes, sort order within the campaign), in refresh order:
@@ -75,8 +80,14 @@ def refresh(con: duckdb.DuckDBPyConnection, campaigns: str | Iterable[str] | Non
     else:
         codes = list(campaigns)
     if not codes:
-        _mark_checked(con)
+        with _lock:
+            _mark_checked(con)
         return {}
+    with _lock:
+        return _refresh(con, codes)
+
+
+def _refresh(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, int]:
     t0 = time.perf_counter()
     own = _begin(con)
     try:
