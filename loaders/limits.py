@@ -4,6 +4,12 @@ a zipped workbook (measured by inflating every member, never trusting the sizes 
 
 Defaults suit weekly reports (a real one is 10–60 KB); CM_MAX_FILE_MB raises the file size limit.
 
+Deflate cannot expand data more than 1032 times (a 258-byte match coded in two bits), so when every
+member is deflated (or stored) and the compressed sizes the central directory gives — the very byte
+ranges zipfile and calamine inflate — add up to less than the limits ÷ 1032, no member can break
+them: then only the sheet parts are inflated (for the dimension check and the error-cell scan). A
+report of a few dozen KB is always in that case; anything larger is inflated member by member.
+
 The same pass notes which members hold an Excel error cell (t="e"), so the reader looks for #REF!,
 #VALUE!, … only in those and does not unzip the workbook a second time.
 """
@@ -25,6 +31,13 @@ _BIG_CHUNK = 1 << 20
 _ERROR_MARK = b't="e"'
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _SIMPLE_FLAGS = 0x0800 | 0x0008 | 0x0006   # UTF-8 name, data descriptor, deflate options
+_DEFLATE_MAX_RATIO = 1032                  # the most deflate can expand: 258 bytes from 2 bits
+_ONE_SHOT = 8 << 20                        # members that cannot inflate past this are inflated in one call
+_BOOK, _BOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_SHEET_TAG_REV = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
+_REL_TAG = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL_TAG_REV = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 
 
 class LimitError(ValueError):
@@ -67,6 +80,19 @@ def check(data: bytes, limits: Limits = DEFAULT) -> frozenset[str] | None:
     return None
 
 
+def sheet_parts(book: str, rels: str) -> dict[str, str]:
+    """Sheet name (as written in xl/workbook.xml, XML escapes kept) → the archive path of its XML,
+    from xl/workbook.xml and xl/_rels/workbook.xml.rels."""
+    targets = dict(_REL_TAG.findall(rels)) | {i: t for t, i in _REL_TAG_REV.findall(rels)}
+    ids = dict(_SHEET_TAG.findall(book)) | {n: i for i, n in _SHEET_TAG_REV.findall(book)}
+    out = {}
+    for name, rid in ids.items():
+        target = targets.get(rid, "")
+        if target:
+            out[name] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return out
+
+
 def _too_big(limits: Limits) -> LimitError:
     return LimitError(
         "Tệp giải nén ra quá lớn (hơn "
@@ -88,8 +114,27 @@ def _check_zip(data: bytes, limits: Limits) -> frozenset[str] | None:
     if len(members) > limits.max_members:
         raise LimitError(f"Tệp có {len(members)} thành phần bên trong, quá nhiều cho một báo cáo: "
                          "hãy lưu lại báo cáo thành tệp mới chỉ gồm các trang cần thiết.")
-    total = 0
     errors: set[str] = set()
+    bound = 0
+    for m in members:
+        if m.compress_type == zipfile.ZIP_DEFLATED:
+            bound += m.compress_size * _DEFLATE_MAX_RATIO
+        elif m.compress_type == zipfile.ZIP_STORED:
+            bound += m.compress_size
+        else:
+            bound = None
+            break
+    if bound is not None and bound <= min(limits.max_member_bytes, limits.max_uncompressed_bytes):
+        parts = _sheet_parts(data, z, members, limits)
+        if parts is not None:      # the sizes cannot break the limits: inflate the sheets only
+            for m in members:
+                is_sheet = id(m) in sheets
+                if is_sheet or m.filename in parts:
+                    size = _inflate(data, m, is_sheet, 0, limits, errors)
+                    if size is None and _stream(z, m, is_sheet, 0, limits, errors) is None:
+                        return None
+            return frozenset(errors)
+    total = 0
     for m in members:
         is_sheet = id(m) in sheets
         size = _inflate(data, m, is_sheet, total, limits, errors)
@@ -101,15 +146,32 @@ def _check_zip(data: bytes, limits: Limits) -> frozenset[str] | None:
     return frozenset(errors)
 
 
+def _sheet_parts(data: bytes, z: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits: Limits) -> set[str] | None:
+    """The archive paths of the workbook's sheets (set() without a workbook part); None when the
+    workbook part or its rels cannot be read plainly (the caller then inflates every member)."""
+    by_name = {m.filename: m for m in members}
+    texts = []
+    for name in (_BOOK, _BOOK_RELS):
+        m = by_name.get(name)
+        if m is None:
+            return set()               # no workbook: the reader has no sheet to look into either
+        out: list[bytes] = []
+        if _inflate(data, m, False, 0, limits, set(), out) is None:
+            return None
+        texts.append(out[0].decode("utf-8", "replace"))
+    return set(sheet_parts(*texts).values())
+
+
 def _over(size: int, total: int, limits: Limits) -> bool:
     return size > limits.max_member_bytes or total + size > limits.max_uncompressed_bytes
 
 
 def _inflate(data: bytes, m: zipfile.ZipInfo, is_sheet: bool, before: int, limits: Limits,
-             errors: set[str]) -> int | None:
+             errors: set[str], keep: list[bytes] | None = None) -> int | None:
     """The real size of a plainly deflated member, inflated straight from the archive's bytes (what
     zipfile would give, without its per-chunk Python); None for any other member, or anything odd
-    (the caller then reads it through zipfile, which says what is wrong exactly as before)."""
+    (the caller then reads it through zipfile, which says what is wrong exactly as before).
+    keep: a list to receive the member's bytes (members small enough for one call only)."""
     if m.compress_type != zipfile.ZIP_DEFLATED or m.flag_bits & ~_SIMPLE_FLAGS:
         return None
     h = m.header_offset
@@ -127,12 +189,35 @@ def _inflate(data: bytes, m: zipfile.ZipInfo, is_sheet: bool, before: int, limit
     end = start + m.compress_size
     if end > len(data):
         return None
+    if m.compress_size * _DEFLATE_MAX_RATIO <= _ONE_SHOT:      # cannot inflate past a few MB
+        try:
+            out = zlib.decompress(memoryview(data)[start:end], -15)
+        except zlib.error:
+            return None
+        if len(out) != m.file_size or zlib.crc32(out) != m.CRC:
+            return None
+        if is_sheet:
+            _check_dimension(m.filename, out[:_CHUNK], limits)  # declared size: refuse before reading
+        if _over(len(out), before, limits):
+            raise _too_big(limits)
+        if _ERROR_MARK in out:
+            errors.add(m.filename)
+        if keep is not None:
+            keep.append(out)
+        return len(out)
+    if keep is not None:
+        return None
     d = zlib.decompressobj(-15)
-    pending = memoryview(data)[start:end]
+    raw = memoryview(data)
+    pos = start
+    pending = b""
     size = crc = 0
     tail = b""
     step = _CHUNK
     while True:
+        if not pending and pos < end:    # compressed input a slice at a time (zlib copies what is left)
+            pending = raw[pos:min(pos + _CHUNK, end)]
+            pos += len(pending)
         # never more than the member declares (zipfile stops there) nor much past the limits
         want = min(step, m.file_size - size + 1, limits.max_member_bytes - size + 1,
                    limits.max_uncompressed_bytes - before - size + 1)
@@ -153,7 +238,7 @@ def _inflate(data: bytes, m: zipfile.ZipInfo, is_sheet: bool, before: int, limit
         crc = zlib.crc32(chunk, crc)
         if d.eof:
             break
-        if not pending and not chunk:
+        if not pending and pos >= end and not chunk:
             return None               # the data ends before the deflate stream does
         step = _BIG_CHUNK
     if crc != m.CRC or size != m.file_size:
@@ -176,7 +261,7 @@ def _stream(z: zipfile.ZipFile, m: zipfile.ZipInfo, is_sheet: bool, before: int,
                 if _ERROR_MARK in chunk or (tail and _ERROR_MARK in tail + chunk[:5]):
                     errors.add(m.filename)
                 tail = chunk[-5:]
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
         return None  # damaged or encrypted member: the reader gives the precise message
     return size
 

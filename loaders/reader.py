@@ -272,10 +272,6 @@ def read_workbook(data: bytes) -> Workbook:
     return Workbook(fmt, sheets)
 
 
-_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
-_SHEET_TAG_REV = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
-_REL_TAG = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
-_REL_TAG_REV = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?\bt="e"[^>]*>\s*(?:<f\b[^>]*(?:/>|>.*?</f>)\s*)?<v>([^<]*)</v>')
 
 
@@ -284,7 +280,7 @@ def _restore_error_cells(data: bytes, sheets: list[Sheet], error_parts: frozense
 
     A formula that broke must not read as a blank (= 0): the validator then names the cell and the
     error. Only sheet XML that holds an error cell (t="e") is scanned further; error_parts, when
-    known (limits.check has inflated every member already), names those parts, and the others are
+    known (limits.check has inflated the sheet parts already), names those parts, and the others are
     not read again.
     """
     import html
@@ -295,15 +291,11 @@ def _restore_error_cells(data: bytes, sheets: list[Sheet], error_parts: frozense
         rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
     except (KeyError, zipfile.BadZipFile, OSError):
         return
-    targets = dict(_REL_TAG.findall(rels)) | {i: t for t, i in _REL_TAG_REV.findall(rels)}
-    ids = dict(_SHEET_TAG.findall(book)) | {n: i for i, n in _SHEET_TAG_REV.findall(book)}
     by_name = {s.name: s for s in sheets}
-    for name, rid in ids.items():
+    for name, path in limits.sheet_parts(book, rels).items():
         sheet = by_name.get(html.unescape(name))
-        target = targets.get(rid, "")
-        if sheet is None or not target:
+        if sheet is None:
             continue
-        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if error_parts is not None and path not in error_parts:
             continue
         try:
