@@ -8,7 +8,9 @@
 -- Values to check (after DHIS2's outlier analysis); a flag never changes a number.
 --   outlier:    a unit's value of an indicator in a week (reports spread over their days) above
 --               median + outlier_k (5) × MAD of the same indicator and week across the units of
---               the same kind that report it (MAD = median absolute deviation); skipped when fewer
+--               the same kind that report it (MAD = median absolute deviation, taken as at least
+--               outlier_min_mad (1): values are counts, and where most units report the same number
+--               the MAD is 0 and every unit above the median would be flagged); skipped when fewer
 --               than outlier_min_units (8) report it. Yes/no indicators are not checked.
 --               reference = the median; period = the week.
 --   cumulative: a report's "lũy kế" differs by more than cumulative_tolerance (10%) from the sum of

@@ -492,8 +492,18 @@ def test_outliers_against_median_and_mad(tmp_path):
                        monday_after(1, 9)])
             c.execute("insert into report_values (submission_id, indicator_code, value) "
                       "values (?, 'ttcs_tin_bai', ?)", [sid, v])
+        # mxh_tiktok in W1 (only these nine report it): 0 0 0 0 0 0 0 1 40 → median 0, MAD 0, taken
+        # as 1 (counts: a spread under one item says nothing): threshold 5 flags 40, not 1
+        for i, v in enumerate([0, 0, 0, 0, 0, 0, 0, 1, 40]):
+            c.execute("insert into report_values (submission_id, indicator_code, value) "
+                      "values (?, 'mxh_tiktok', ?)", [1000 + i, v])
         f = run(c, "plausibility_flags")
-        out = f[f["check_code"] == "outlier"]
+        tiktok = f[(f["check_code"] == "outlier") & (f["indicator_code"] == "mxh_tiktok")]
+        assert list(tiktok["unit_code"]) == ["Y8"] and list(tiktok["threshold"]) == [5]
+        assert tiktok.iloc[0]["message"] == (
+            "Giá trị 40 vượt ngưỡng 5 (trung vị 0 + 5 × MAD 1 của 9 đơn vị cùng loại; MAD thực bằng 0, "
+            "tính tối thiểu 1) trong tuần 06/10–12/10")
+        out = f[(f["check_code"] == "outlier") & (f["indicator_code"] == "ttcs_tin_bai")]
         assert list(out["unit_code"]) == ["Y8"]
         row = out.iloc[0]
         assert (row["value"], row["reference"], row["threshold"]) == (60, 12, 22)
