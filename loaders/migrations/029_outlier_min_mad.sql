@@ -4,6 +4,9 @@
 -- unit above the median, e.g. "1 post where the median is 0" — two thirds of the flags on the demo
 -- data. A spread under one item says nothing about a count; a real outlier (40 where the median is
 -- 0) is still flagged. The message says when the floor applied. Otherwise as in 025.
+--
+-- Also: the rollup's fingerprints and signal now include the schema version, so that a migration
+-- changing how the rollup is computed (this one, and any later one) rebuilds it at the next query.
 create or replace macro plausibility_for(c) as table
 with params as (
     select m.*,
@@ -115,3 +118,54 @@ cumulatives as (
 select * from outliers
 union all
 select * from cumulatives;
+
+create or replace macro rollup_fingerprints(c) as table
+with scope as (
+    select * exclude (loaded_at) from campaigns where code in (select unnest(c))
+),
+reports as (
+    select campaign_code, count(*) as n, max(id) as max_id,
+           sum(id) filter (where is_current) as current_ids,
+           sum(epoch_us(received_at)) as arrivals
+    from submissions
+    where campaign_code in (select unnest(c))
+    group by campaign_code
+),
+definitions as (
+    select campaign_code, sum(h) as h
+    from (
+        select campaign_code, hash(number, name, start_date, end_date) as h from phases
+        union all
+        select campaign_code, hash(kind, name) from reporting_kinds
+        union all
+        select campaign_code, hash(code, name, kind) from org_units
+        union all
+        select campaign_code, hash(unit_kind, group_code, indicator_code, min_per_week, min_per_phase)
+        from tasks
+    )
+    where campaign_code in (select unnest(c))
+    group by campaign_code
+),
+catalogs as (
+    select (select count(*) from units) as n_units,
+           (select count(*) from unit_history) as n_history,
+           (select sum(hash(code, group_code, is_flag, is_posting, uom)) from indicators) as h_indicators,
+           (select max(version) from schema_migrations) as schema_version
+)
+select
+    s.code as campaign_code,
+    hash(hash(s), r.n, r.max_id, r.current_ids, r.arrivals, d.h, k.n_units, k.n_history,
+         k.h_indicators, k.schema_version) as fingerprint
+from scope s
+left join reports r on r.campaign_code = s.code
+left join definitions d on d.campaign_code = s.code
+cross join catalogs k;
+
+create or replace view rollup_signal as
+select hash(
+    count(*), max(id), sum(id) filter (where is_current), sum(epoch_us(received_at)),
+    (select sum(hash(code, loaded_at, params::varchar, start_date, end_date, week_start,
+                     deadline_days, deadline_hour)) from campaigns),
+    (select max(version) from schema_migrations)
+) as signal
+from submissions;
