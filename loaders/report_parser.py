@@ -50,12 +50,12 @@ def normalize_sheet(sheet: Sheet) -> set[str]:
     """Convert the sheet's text cells in place: legacy encodings (TCVN3/VNI) to Unicode, NFC, spaces
     and line breaks collapsed. A wholly legacy sheet is recognised as a whole (vnencoding.detect_many),
     so short cells ("cã", "coù") convert too. Returns the encodings met."""
-    strings = [v for row in sheet.rows for v in row if isinstance(v, str) and v]
+    strings = [v for row in sheet.rows for v in row if v and isinstance(v, str)]
     hint = vnencoding.detect_many(strings) if strings else None
     found: set[str] = set()
     for row in sheet.rows:
         for c, v in enumerate(row):
-            if isinstance(v, str) and v:
+            if v and isinstance(v, str):
                 t, enc = _fix(v, hint)
                 if enc:
                     found.add(enc)
@@ -387,7 +387,7 @@ class ReportParser:
         """First row after the table's data: a signature block, or the next header."""
         for r in range(t.first_row, sheet.height):
             row = sheet.rows[r]
-            first_text = next((v for v in row if isinstance(v, str) and v), "")
+            first_text = next((v for v in row if v and isinstance(v, str)), "")
             if not first_text:
                 continue
             if _STOP.match(_fold(first_text)):
@@ -770,9 +770,10 @@ class ReportParser:
         last = t.end_row
         default_year = self.campaign["start_date"].year
         width = sheet.width
+        present = [c if c is not None and c < width else None for c in (dc, pc, tc, uc)]
         for r in range(t.first_row, last):
             row = sheet.rows[r]
-            raw_d, raw_p, raw_t, raw_u = (row[c] if c is not None and c < width else "" for c in (dc, pc, tc, uc))
+            raw_d, raw_p, raw_t, raw_u = [row[c] if c is not None else "" for c in present]
             if raw_d == "" and raw_p == "" and raw_t == "" and raw_u == "":
                 continue                      # the template's prepared, empty rows
             platform, title, url = self.tx(raw_p), self.tx(raw_t), self.tx(raw_u)
