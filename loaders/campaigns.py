@@ -562,6 +562,12 @@ _INSERT = {
 _KEY = {"campaigns": "code"}  # every other table keys the campaign by campaign_code
 
 
+def _insert_rows(con: duckdb.DuckDBPyConnection, sql: str, rows: list[list]) -> None:
+    """sql ("insert … values (?, …)") for every row, as one statement (executemany runs one per row)."""
+    head, one = sql.rsplit(" values ", 1)
+    con.execute(f"{head} values {', '.join([one] * len(rows))}", [v for r in rows for v in r])
+
+
 def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, actor: str = "system") -> str:
     """Replace one campaign's rows from its file, in one transaction; return its code.
 
@@ -587,7 +593,7 @@ def _store(con: duckdb.DuckDBPyConnection, c: dict, actor: str) -> str:
             if table == "campaigns":
                 data = [r + [digest, now] for r in data]
             if data:
-                con.executemany(sql, data)
+                _insert_rows(con, sql, data)
         counts = {t: len(r) for t, r in rows.items() if t != "campaigns"}
         audit(con, actor, "campaigns.load" if old is None else "campaigns.reload", c["code"],
               json.dumps({"file": c["source_file"], **counts}, ensure_ascii=False))
