@@ -10,7 +10,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from loaders import annotate, ingest, template
+from loaders import annotate, ingest, rollup, template
 from loaders.db import DatabaseBusy
 from pages.common import campaign_sidebar, connection, current_user, data_changed, q, vn_date, writing
 
@@ -79,6 +79,8 @@ if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_subm
         st.warning(str(e))  # the files not yet checked were not stored: sending again is safe
     bar.empty()
     if any(r.status == "accepted" for _, r, _ in results):
+        with writing() as con:  # rebuild the weekly rollup now, so the next page view is fast
+            rollup.refresh(con, code)
         data_changed()
     st.session_state["up_results"] = results
 
