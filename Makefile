@@ -30,6 +30,8 @@ test: $(VENV)/.installed browser
 bench: $(VENV)/.installed
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_metrics.py
+	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_hostile.py
 
 clean-db:
 	rm -rf data/db
