@@ -22,6 +22,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -83,6 +84,12 @@ def check(data: bytes, limits: Limits = DEFAULT) -> frozenset[str] | None:
 def sheet_parts(book: str, rels: str) -> dict[str, str]:
     """Sheet name (as written in xl/workbook.xml, XML escapes kept) → the archive path of its XML,
     from xl/workbook.xml and xl/_rels/workbook.xml.rels."""
+    if len(book) + len(rels) <= 1 << 16:   # files made from one template share both parts byte for byte
+        return dict(_sheet_parts_cached(book, rels))
+    return dict(_sheet_parts(book, rels))
+
+
+def _sheet_parts(book: str, rels: str) -> tuple[tuple[str, str], ...]:
     targets = dict(_REL_TAG.findall(rels)) | {i: t for t, i in _REL_TAG_REV.findall(rels)}
     ids = dict(_SHEET_TAG.findall(book)) | {n: i for i, n in _SHEET_TAG_REV.findall(book)}
     out = {}
@@ -90,7 +97,10 @@ def sheet_parts(book: str, rels: str) -> dict[str, str]:
         target = targets.get(rid, "")
         if target:
             out[name] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return out
+    return tuple(out.items())
+
+
+_sheet_parts_cached = lru_cache(maxsize=256)(_sheet_parts)
 
 
 def _too_big(limits: Limits) -> LimitError:
@@ -125,7 +135,7 @@ def _check_zip(data: bytes, limits: Limits) -> frozenset[str] | None:
             bound = None
             break
     if bound is not None and bound <= min(limits.max_member_bytes, limits.max_uncompressed_bytes):
-        parts = _sheet_parts(data, z, members, limits)
+        parts = _sheet_paths(data, members, limits)
         if parts is not None:      # the sizes cannot break the limits: inflate the sheets only
             for m in members:
                 is_sheet = id(m) in sheets
@@ -146,7 +156,7 @@ def _check_zip(data: bytes, limits: Limits) -> frozenset[str] | None:
     return frozenset(errors)
 
 
-def _sheet_parts(data: bytes, z: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits: Limits) -> set[str] | None:
+def _sheet_paths(data: bytes, members: list[zipfile.ZipInfo], limits: Limits) -> set[str] | None:
     """The archive paths of the workbook's sheets (set() without a workbook part); None when the
     workbook part or its rels cannot be read plainly (the caller then inflates every member)."""
     by_name = {m.filename: m for m in members}
