@@ -84,7 +84,7 @@ def check(data: bytes, limits: Limits = DEFAULT) -> frozenset[str] | None:
 def sheet_parts(book: str, rels: str) -> dict[str, str]:
     """Sheet name (as written in xl/workbook.xml, XML escapes kept) → the archive path of its XML,
     from xl/workbook.xml and xl/_rels/workbook.xml.rels."""
-    if len(book) + len(rels) <= 1 << 16:   # files made from one template share both parts byte for byte
+    if len(book) + len(rels) <= 1 << 14:   # files made from one template share both parts byte for byte
         return dict(_sheet_parts_cached(book, rels))
     return dict(_sheet_parts(book, rels))
 

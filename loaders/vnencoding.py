@@ -391,16 +391,22 @@ def detect(text: str) -> str | None:
     return _decide({encoding: _score(text, encoding) for encoding in ENCODINGS})
 
 
-@lru_cache(maxsize=100_000)
 def _evidence(text: str) -> tuple[tuple[float, int, int], ...] | bool:
     """One text's part in detect_many: False when it holds a letter only Unicode writes, True when it
-    is no candidate (nothing to weigh), else its _score per encoding (in ENCODINGS order). Cached:
-    the same headers and indicator names come in file after file."""
+    is no candidate (nothing to weigh), else its _score per encoding (in ENCODINGS order). Cached for
+    short texts: the same headers and indicator names come in file after file."""
+    return _evidence_cached(text) if len(text) <= 256 else _evidence_of(text)
+
+
+def _evidence_of(text: str) -> tuple[tuple[float, int, int], ...] | bool:
     if _unicode_only(text):
         return False
     if not any("\u0080" <= ch <= "\u00ff" for ch in text):
         return True
     return tuple(_score(text, encoding) for encoding in ENCODINGS)
+
+
+_evidence_cached = lru_cache(maxsize=20_000)(_evidence_of)
 
 
 def detect_many(texts) -> str | None:
