@@ -30,9 +30,9 @@ _lock = threading.RLock()
 
 
 # (table, the live definition it materializes, sort order within the campaign), in refresh order:
-# the later ones read the tables refreshed before them (migrations 020, 022 and 025 describe each).
+# the later ones read the tables refreshed before them (migration 020 describes each).
 # A definition ending in "_for" is a table macro taking the campaign list (it filters at its
-# sources; 025 says why); the others are views filtered on campaign_code. The detail tables are
+# sources; 020 says why); the others are views filtered on campaign_code. The detail tables are
 # sorted by arrival, so that a query's "late tail" (rows that arrived after its as-of time) reads
 # few rows.
 TABLES = (

@@ -17,7 +17,7 @@
 --               the unit's reports up to and including it. reference = that sum; period = the
 --               report's.
 -- The checks run over every current report (the rollup computes them at each refresh, migration
--- 022); $as_of only keeps the flags about reports that had arrived by then.
+-- 020); $as_of only keeps the flags about reports that had arrived by then.
 with flags as (
     select *
     from metric_plausibility

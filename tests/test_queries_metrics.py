@@ -1,4 +1,4 @@
-"""Hand-worked metrics on a tiny campaign built row by row (queries/, migrations 020–021).
+"""Hand-worked metrics on a tiny campaign built row by row (queries/, migration 020).
 
 The campaign "tq" runs Monday 06/10/2025 – Sunday 30/11/2025: eight Monday weeks
     W1 06/10–12/10  W2 13/10–19/10  W3 20/10–26/10  W4 27/10–02/11

@@ -53,6 +53,11 @@ create table unit_history (
     primary key (old_code, new_code)
 );
 
+-- The indicator catalog: channel groups, their indicators, and the folded names an indicator may be
+-- written under in a report. No foreign keys between the three: DuckDB refuses to delete a
+-- referenced row in the same transaction that deleted its referencing rows, so with them the
+-- catalog could not be replaced, nor a backup restored, in one transaction. The catalog is written
+-- only by loaders/indicators.py, which replaces it whole from data/indicators.yaml.
 create table indicator_groups (
     code  varchar primary key,
     name  varchar not null,
@@ -61,7 +66,7 @@ create table indicator_groups (
 
 create table indicators (
     code        varchar primary key,
-    group_code  varchar not null references indicator_groups(code),
+    group_code  varchar not null,
     name        varchar not null,
     uom         varchar not null,
     is_flag     boolean not null,
@@ -70,7 +75,7 @@ create table indicators (
 );
 
 create table indicator_aliases (
-    indicator_code varchar not null references indicators(code),
+    indicator_code varchar not null,
     alias          varchar not null
 );
 
