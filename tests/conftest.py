@@ -46,3 +46,11 @@ def ready_con(ready_db_path: Path):
     c = db.connect(ready_db_path, read_only=True)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def demo_path(ready_db_path: Path, tmp_path_factory) -> Path:
+    """The demo database of daklak-2025 (tests/demo_db.py), built once for the page tests that read it."""
+    from tests import demo_db
+
+    return demo_db.build(ready_db_path, tmp_path_factory)

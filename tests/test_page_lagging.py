@@ -25,11 +25,6 @@ AS_OF = demo_db.AS_OF
 
 
 @pytest.fixture(scope="module")
-def demo_path(ready_db_path, tmp_path_factory):
-    return demo_db.build(ready_db_path, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
 def expected(demo_path):
     con = db.connect(demo_path)
     try:

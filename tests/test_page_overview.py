@@ -24,11 +24,6 @@ PREV = AS_OF - timedelta(days=7)
 
 
 @pytest.fixture(scope="module")
-def demo_path(ready_db_path, tmp_path_factory):
-    return demo_db.build(ready_db_path, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
 def expected(demo_path):
     """What the page should show, computed before the app opens the database."""
     con = db.connect(demo_path)
