@@ -39,6 +39,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
+from loaders.reader import col_letter
 from loaders.text import fold
 
 Period = tuple[date, date]
@@ -256,15 +257,6 @@ _XLSX_STATIC = {
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def _col_letter(c: int) -> str:
-    s = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def _xml(text: str) -> str:
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
@@ -326,7 +318,7 @@ def sheets_to_xlsx(sheets: Sequence[Sheet]) -> bytes:
                 boxed = bool(table) and table[0] <= r <= table[2] and table[1] <= c <= table[3]
                 is_date = isinstance(v, date)
                 s = (r in sh.bold_rows) + 2 * boxed + 4 * is_date + 8 * ((r, c) in tops)
-                ref = f"{_col_letter(c)}{r + 1}"
+                ref = f"{col_letter(c)}{r + 1}"
                 if v is None:
                     out.append(f'<c r="{ref}" s="{s}"/>')
                 elif is_date:
@@ -341,7 +333,7 @@ def sheets_to_xlsx(sheets: Sequence[Sheet]) -> bytes:
         out.append("</sheetData>")
         if sh.merges:
             out.append(f'<mergeCells count="{len(sh.merges)}">' + "".join(
-                f'<mergeCell ref="{_col_letter(c1)}{r1 + 1}:{_col_letter(c2)}{r2 + 1}"/>'
+                f'<mergeCell ref="{col_letter(c1)}{r1 + 1}:{col_letter(c2)}{r2 + 1}"/>'
                 for r1, c1, r2, c2 in sh.merges) + "</mergeCells>")
         out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
                    "</worksheet>")

@@ -63,24 +63,8 @@ coverage as (
     group by per_unit.campaign_code
 ),
 
-late_tasks as (
-    select campaign_code, unit_code, phase_number, task_code, sum(value) as value
-    from metric_task_values
-    where list_contains($campaign, campaign_code) and received_at > $as_of::timestamp
-    group by all
-),
-
 unit_completion as (
-    select tk.campaign_code, tk.unit_code,
-           avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)) as completion,
-           any_value(s.phase_expected) as expected
-    from metric_unit_tasks tk
-    join scope s on s.campaign_code = tk.campaign_code and s.phase_number = tk.phase_number
-    left join late_tasks l
-        on l.campaign_code = tk.campaign_code and l.unit_code = tk.unit_code
-        and l.phase_number = tk.phase_number and l.task_code = tk.task_code
-    where list_contains($campaign, tk.campaign_code) and tk.target > 0
-    group by tk.campaign_code, tk.unit_code
+    select * from current_phase_completion($campaign, $as_of)
 ),
 
 completion as (

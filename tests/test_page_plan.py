@@ -1,25 +1,14 @@
 """AppTest of the campaign summary page (Kế hoạch) on a database made by the real bootstrap."""
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 
 from tests.apptest import open_app
 
-from loaders import bootstrap, db
 
 
-@pytest.fixture(scope="module")
-def ready_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("plan") / "plan.duckdb"
-    con = db.connect(path)
-    bootstrap.ensure_ready(con)
-    con.close()
-    return path
-
-
-def _app(ready_db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("CM_DB", str(ready_db))
+def _app(db_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("CM_DB", str(db_path))
     monkeypatch.setenv("CM_DEMO", "0")  # this page needs no reports
     at = open_app(default_timeout=60)
     at.switch_page("pages/plan.py")
@@ -32,8 +21,8 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_summary_shows_daklak_with_its_102_communes(ready_db, monkeypatch):
-    at = _app(ready_db, monkeypatch)
+def test_summary_shows_daklak_with_its_102_communes(db_path, monkeypatch):
+    at = _app(db_path, monkeypatch)
     assert at.sidebar.selectbox(key="campaign").value == "daklak-2025"
     assert at.title[0].value == "Kế hoạch tuyên truyền — Đắk Lắk"
     m = _metrics(at)
@@ -46,8 +35,8 @@ def test_summary_shows_daklak_with_its_102_communes(ready_db, monkeypatch):
     assert "Đại hội đại biểu toàn quốc lần thứ XIV của Đảng" in list(milestones["Sự kiện"])
 
 
-def test_switching_to_a_legacy_campaign(ready_db, monkeypatch):
-    at = _app(ready_db, monkeypatch)
+def test_switching_to_a_legacy_campaign(db_path, monkeypatch):
+    at = _app(db_path, monkeypatch)
     at.sidebar.selectbox(key="campaign").set_value("langson-2020").run()
     assert not at.exception
     assert "Lạng Sơn" in at.title[0].value

@@ -2,33 +2,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 
 import pytest
 
-from loaders import bootstrap, campaigns, db, rollup
+from loaders import campaigns, rollup
 from loaders import settings_edit as se
 
 CODE = "daklak-2025"
-
-
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("settings_edit") / "base.duckdb"
-    con = db.connect(path)
-    bootstrap.ensure_ready(con)
-    con.close()
-    return path
-
-
-@pytest.fixture
-def con(base_db, tmp_path):
-    path = tmp_path / "edit.duckdb"
-    shutil.copy(base_db, path)
-    c = db.connect(path)
-    yield c
-    c.close()
 
 
 def _phases(con, code=CODE) -> list[dict]:

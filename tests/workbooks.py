@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
+from loaders.reader import col_letter, parse_ref
+
 __all__ = ["Formula", "SheetSpec", "build", "xlsx", "xls", "ods", "report", "encrypted_ooxml",
            "TEMPLATE_HEADER", "week_text"]
 
@@ -39,23 +41,6 @@ class SheetSpec:
     state: str = "visible"          # visible | hidden | veryHidden
 
 
-def _ref(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    c = 0
-    for ch in m.group(1):
-        c = c * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, c - 1
-
-
-def _letter(c: int) -> str:
-    s = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 # --------------------------------------------------------------------------- .xlsx / .xlsm (openpyxl)
 
 def xlsx(sheets: list[SheetSpec], macro: bool = False) -> bytes:
@@ -72,7 +57,7 @@ def xlsx(sheets: list[SheetSpec], macro: bool = False) -> bytes:
                     continue
                 if isinstance(v, Formula):
                     ws.cell(r + 1, c + 1, "=" + v.expr)
-                    cached[(i, f"{_letter(c)}{r + 1}")] = v.cached
+                    cached[(i, f"{col_letter(c)}{r + 1}")] = v.cached
                 else:
                     cell = ws.cell(r + 1, c + 1, v)
                     if isinstance(v, (date, datetime)):
@@ -147,7 +132,7 @@ def xls(sheets: list[SheetSpec]) -> bytes:
         merged_cells = {}
         for m in spec.merges:
             a, b = m.split(":")
-            (r0, c0), (r1, c1) = _ref(a), _ref(b)
+            (r0, c0), (r1, c1) = parse_ref(a), parse_ref(b)
             merged_cells[(r0, c0)] = (r1, c1)
         for r, row in enumerate(spec.rows):
             for c, v in enumerate(row):
@@ -221,7 +206,7 @@ def ods(sheets: list[SheetSpec]) -> bytes:
         spans, covered = {}, set()
         for m in spec.merges:
             a, b = m.split(":")
-            (r0, c0), (r1, c1) = _ref(a), _ref(b)
+            (r0, c0), (r1, c1) = parse_ref(a), parse_ref(b)
             spans[(r0, c0)] = (r1 - r0 + 1, c1 - c0 + 1)
             covered |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)} - {(r0, c0)}
         height = max(len(spec.rows), max((r + rs for (r, _), (rs, _) in spans.items()), default=0))
@@ -408,14 +393,14 @@ def free_form(title_lines: list[str], period_line: str | None, rows: list[list],
         row = pad + [left] + [None] * (half - 1) + [right]
         out.append(row)
         r = len(out)
-        merges.append(f"{_letter(col0)}{r}:{_letter(col0 + half - 1)}{r}")
-        merges.append(f"{_letter(col0 + half)}{r}:{_letter(col0 + width - 1)}{r}")
+        merges.append(f"{col_letter(col0)}{r}:{col_letter(col0 + half - 1)}{r}")
+        merges.append(f"{col_letter(col0 + half)}{r}:{col_letter(col0 + width - 1)}{r}")
     out.append([])
     out.append(pad + ["BÁO CÁO KẾT QUẢ CÔNG TÁC TUYÊN TRUYỀN"])
-    merges.append(f"{_letter(col0)}{len(out)}:{_letter(col0 + width - 1)}{len(out)}")
+    merges.append(f"{col_letter(col0)}{len(out)}:{col_letter(col0 + width - 1)}{len(out)}")
     if period_line is not None:
         out.append(pad + [period_line])
-        merges.append(f"{_letter(col0)}{len(out)}:{_letter(col0 + width - 1)}{len(out)}")
+        merges.append(f"{col_letter(col0)}{len(out)}:{col_letter(col0 + width - 1)}{len(out)}")
     out += [[] for _ in range(blank_rows)]
     out.append(pad + list(header))
     for row in rows:

@@ -1099,6 +1099,32 @@ select
 from task_progress(c, t)
 group by campaign_code, unit_code, phase_number;
 
+-- Each unit's completion of the phase current as of t (metrics.md: mean over its tasks of
+-- min(actual ÷ target, 1), reports arrived after t subtracted), with the phase's expected completion.
+-- Only the current phase is computed (unit_phase_completion computes every started phase): the
+-- lagging rules and the campaign summary need just this one.
+-- Output: campaign_code, unit_code, completion, expected
+create macro current_phase_completion(c, t) as table
+with scope as (
+    select campaign_code, phase_number, phase_expected from campaign_asof(c, t)
+),
+late_tasks as (
+    select campaign_code, unit_code, phase_number, task_code, sum(value) as value
+    from metric_task_values
+    where list_contains(c, campaign_code) and received_at > t::timestamp
+    group by all
+)
+select tk.campaign_code, tk.unit_code,
+       avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)) as completion,
+       any_value(s.phase_expected) as expected
+from metric_unit_tasks tk
+join scope s on s.campaign_code = tk.campaign_code and s.phase_number = tk.phase_number
+left join late_tasks l
+    on l.campaign_code = tk.campaign_code and l.unit_code = tk.unit_code
+    and l.phase_number = tk.phase_number and l.task_code = tk.task_code
+where list_contains(c, tk.campaign_code) and tk.target > 0
+group by tk.campaign_code, tk.unit_code;
+
 -- The five lagging rules, one row per unit and fired rule, with the campaign's weight, a Vietnamese
 -- reason carrying the numbers, and the numbers compared (value against threshold).
 --   1 missing_reports     the last missing_weeks due reports all missing
@@ -1115,8 +1141,7 @@ group by campaign_code, unit_code, phase_number;
 --
 -- Written for speed: one pass over the recent weeks of
 -- metric_unit_weeks with the late tail subtracted, numbers first and the Vietnamese reasons built
--- once at the end; the current phase's completion computed inline for that phase only
--- (unit_phase_completion computes every started phase); the reporting units as the spine of the
+-- once at the end; the current phase's completion from current_phase_completion; the reporting units as the spine of the
 -- candidates (left joins, not full joins); every source filtered to the requested campaigns at its
 -- scan.
 --
@@ -1163,23 +1188,8 @@ per_unit as (
     left join late l using (campaign_code, unit_code, week_start)
     group by e.campaign_code, e.unit_code
 ),
-late_tasks as (
-    select campaign_code, unit_code, phase_number, task_code, sum(value) as value
-    from metric_task_values
-    where list_contains(c, campaign_code) and received_at > t::timestamp
-    group by all
-),
 completion as (
-    select tk.campaign_code, tk.unit_code,
-           avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)) as completion,
-           any_value(s.phase_expected) as expected
-    from metric_unit_tasks tk
-    join scope s on s.campaign_code = tk.campaign_code and s.phase_number = tk.phase_number
-    left join late_tasks l
-        on l.campaign_code = tk.campaign_code and l.unit_code = tk.unit_code
-        and l.phase_number = tk.phase_number and l.task_code = tk.task_code
-    where list_contains(c, tk.campaign_code) and tk.target > 0
-    group by tk.campaign_code, tk.unit_code
+    select * from current_phase_completion(c, t)
 ),
 silent as (
     select gw.campaign_code, gw.unit_code, list(g.name order by g.sort) as group_names
