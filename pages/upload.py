@@ -11,8 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from loaders import annotate, ingest, rollup, template
+from loaders import db
 from loaders.db import DatabaseBusy
-from pages.common import campaign_sidebar, connection, current_user, data_changed, q, vn_date, writing
+from pages.common import (campaign_sidebar, connection, current_user, data_changed, data_version, q, vn_date,
+                          writing)
 
 STATUS = {
     "accepted": (":material/check_circle:", "Đã nhận", st.success),
@@ -20,6 +22,13 @@ STATUS = {
     "rejected": (":material/cancel:", "Bị từ chối", st.error),
 }
 LEVELS = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _template(path: str, version: int, code: str, unit_code: str, week) -> bytes:
+    """The template workbook, built once per database, data version (tasks may be edited), unit and week."""
+    return template.build_template(connection(), code, unit_code, week)
+
 
 campaign = campaign_sidebar()
 code = campaign["campaign_code"]
@@ -52,7 +61,7 @@ with st.expander("Tải mẫu báo cáo", icon=":material/download:", expanded=T
         format_func=lambda d: f"Tuần {vn_date(d)} – {vn_date(d + timedelta(days=6))}",
     )
     if unit_code and week:
-        data = template.build_template(connection(), code, unit_code, week)
+        data = _template(str(db.db_path()), data_version(), code, unit_code, week)
         st.download_button(
             "Tải mẫu (.xlsx)", data, file_name=template.template_filename(code, unit_code, week),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_tpl_dl",
