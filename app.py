@@ -1,8 +1,8 @@
 """Theo dõi công tác tuyên truyền — routes only: page config, sign-in, navigation by role, sidebar."""
 import streamlit as st
 
-from loaders import auth
-from pages.common import current_user, sign_out
+from loaders.accounts import auth
+from ui.common import current_user, sign_out
 
 st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
 

@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loaders import bootstrap, db  # noqa: E402
+from loaders import setup as bootstrap
+from loaders.store import db
 from tests.hostile import CORPUS, good  # noqa: E402
 
 _CHILD = """

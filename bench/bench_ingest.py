@@ -3,10 +3,10 @@
     .venv/bin/python bench/bench_ingest.py [--n 2000] [--baseline-sample 300] [--keep DIR] [--profile]
 
 For each family of report files (the product's template filled in; free-form office files of
-loaders/office_formats.py: copied layouts, no diacritics, TCVN3, numbers as text, .xls, .ods,
+loaders/demo/office_formats.py: copied layouts, no diacritics, TCVN3, numbers as text, .xls, .ods,
 activity lists), it writes N files for distinct (unit, week) pairs of daklak-2025 into a temporary
 folder, then measures
-  (a) reader   loaders.reader.read_workbook on every file (bytes already in memory), in-process;
+  (a) reader   loaders.ingest.reader.read_workbook on every file (bytes already in memory), in-process;
   (b) whole    `python -m loaders ingest FOLDER --campaign daklak-2025 --db <fresh file> --json`,
                timed from process start: cold database (schema + master data load), start-up,
                parsing, matching, validation and the writes;
@@ -36,9 +36,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loaders import bootstrap, db, office_formats as of  # noqa: E402
-from loaders.demo import load_context, week_values, make_profiles, make_posts, shared_pool  # noqa: E402
-from loaders.template import TemplateFiller  # noqa: E402
+from loaders import setup as bootstrap
+from loaders.store import db
+from loaders.demo import office_formats
+from loaders.demo.generator import load_context, week_values, make_profiles, make_posts, shared_pool  # noqa: E402
+from loaders.outputs.template import TemplateFiller  # noqa: E402
 
 CAMPAIGN = "daklak-2025"
 TARGET_WHOLE = 200.0
@@ -89,7 +91,7 @@ def make_files(con, out: Path, n: int, seed: int = 7) -> dict[str, list[Path]]:
 
 
 def bench_reader(paths: list[Path]) -> float:
-    from loaders.reader import read_workbook
+    from loaders.ingest.reader import read_workbook
 
     blobs = [p.read_bytes() for p in paths]
     t = time.process_time()
@@ -160,10 +162,16 @@ def breakdown(folder: Path, work: Path) -> list[tuple[str, float, float]]:
 
     # imports, as a fresh `python -m loaders ingest` pays them (this process has most of them already)
     c = _child_cpu()
-    subprocess.run([sys.executable, "-c", "import loaders.ingest_cli, loaders.ingest, loaders.bootstrap, "
-                    "loaders.campaigns, loaders.masterdata"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    subprocess.run([sys.executable, "-c", "import loaders.cli.ingest, loaders.ingest.pipeline, loaders.setup, "
+                    "loaders.reference.campaigns, loaders.reference.masterdata"], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     t_imports = _child_cpu() - c
-    from loaders import bootstrap as bs, db as dbm, ingest, report_parser, validate, vnencoding, reader
+    from loaders import setup as bs
+    from loaders.store import db as dbm
+    from loaders.ingest import pipeline as ingest
+    from loaders.ingest import report_parser
+    from loaders.ingest import validate
+    from loaders.ingest import vnencoding
+    from loaders.ingest import reader
 
     spent: dict[str, float] = {}
     stack: list[str] = []

@@ -9,7 +9,7 @@ catalog through the real loaders; one campaign per province over 40 weeks with 3
 mid-week), 4 departments per province besides the communes, a weekly report from nearly every unit
 every week (some late, some missing, some replaced, some units reporting fortnightly), every
 indicator in every report (about 4 million report_values rows), post lists on some reports. Rows go
-in by DataFrame, not one by one; then the weekly rollup is built (loaders/rollup.py).
+in by DataFrame, not one by one; then the weekly rollup is built (loaders/store/rollup.py).
 
 Each query runs through queries.run (the path pages use, freshness check included) for the largest
 province and for the whole country (all 34 campaigns at once); the table shows the median of repeated
@@ -33,7 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import queries  # noqa: E402
-from loaders import db, indicators, masterdata, rollup  # noqa: E402
+from loaders.store import db
+from loaders.reference import indicators
+from loaders.reference import masterdata
+from loaders.store import rollup
 
 DB = ROOT / "bench" / "out" / "metrics.duckdb"
 START = date(2025, 6, 2)            # a Monday

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from loaders import auth  # noqa: E402
+from loaders.accounts import auth
 
 PAGES = ["overview", "map", "timeline", "plan", "lagging", "submissions", "upload", "settings", "audit"]
 OUT = ROOT / "bench" / "out"

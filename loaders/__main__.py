@@ -11,15 +11,15 @@ import sys
 
 # name → (module, help text)
 COMMANDS = {
-    "init": ("loaders.bootstrap", "Tạo/nâng cấp cơ sở dữ liệu và nạp dữ liệu gốc (đơn vị hành chính, chỉ tiêu, kế hoạch)"),
-    "migrate": ("loaders.bootstrap", "Chỉ áp dụng các bản nâng cấp lược đồ còn thiếu"),
-    "ingest": ("loaders.ingest_cli", "Nạp các tệp báo cáo tuần (tệp hoặc thư mục)"),
-    "template": ("loaders.template", "Tạo tệp mẫu báo cáo cho một đơn vị và một tuần"),
-    "demo": ("loaders.demo", "Sinh dữ liệu minh họa cho một kế hoạch và nạp vào cơ sở dữ liệu"),
-    "backup": ("loaders.backup", "Sao lưu nhất quán cơ sở dữ liệu (kể cả khi ứng dụng đang chạy)"),
-    "restore": ("loaders.backup", "Khôi phục cơ sở dữ liệu từ một bản sao lưu"),
-    "user": ("loaders.accounts_cli", "Quản lý tài khoản (tạo quản trị đầu tiên, đặt lại mật khẩu, liệt kê)"),
-    "boundaries": ("loaders.boundaries", "Nạp ranh giới hành chính từ tệp, hoặc tạo ranh giới gần đúng"),
+    "init": ("loaders.setup", "Tạo/nâng cấp cơ sở dữ liệu và nạp dữ liệu gốc (đơn vị hành chính, chỉ tiêu, kế hoạch)"),
+    "migrate": ("loaders.setup", "Chỉ áp dụng các bản nâng cấp lược đồ còn thiếu"),
+    "ingest": ("loaders.cli.ingest", "Nạp các tệp báo cáo tuần (tệp hoặc thư mục)"),
+    "template": ("loaders.outputs.template", "Tạo tệp mẫu báo cáo cho một đơn vị và một tuần"),
+    "demo": ("loaders.demo.generator", "Sinh dữ liệu minh họa cho một kế hoạch và nạp vào cơ sở dữ liệu"),
+    "backup": ("loaders.store.backup", "Sao lưu nhất quán cơ sở dữ liệu (kể cả khi ứng dụng đang chạy)"),
+    "restore": ("loaders.store.backup", "Khôi phục cơ sở dữ liệu từ một bản sao lưu"),
+    "user": ("loaders.cli.user", "Quản lý tài khoản (tạo quản trị đầu tiên, đặt lại mật khẩu, liệt kê)"),
+    "boundaries": ("loaders.reference.boundaries", "Nạp ranh giới hành chính từ tệp, hoặc tạo ranh giới gần đúng"),
 }
 
 
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.argv[1:] = argv
     args = build_parser().parse_args(argv)
     mod = importlib.import_module(args._module)
-    from loaders.db import DatabaseBusy
+    from loaders.store.db import DatabaseBusy
 
     try:
         return int(mod.run(args) or 0)

@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from loaders.export import csv_bytes
-from pages.common import audit_event, current_user, q, vn_date
+from loaders.outputs.export import csv_bytes
+from ui.common import audit_event, current_user, q, vn_date
 
 ACTIONS = {  # action prefix → what people call it
     "login": "Đăng nhập", "upload": "Nộp báo cáo", "ingest": "Nộp báo cáo", "account": "Tài khoản",

@@ -2,7 +2,7 @@
 
 The ranked list with its score and every fired rule in words and numbers, filtered by unit kind and
 by reason; one unit in detail (its weekly reports and missing weeks, its tasks, its channel groups);
-and the list as an Excel file formatted for printing (loaders/export.py).
+and the list as an Excel file formatted for printing (loaders/outputs/export.py).
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders.export import lagging_workbook
-from pages.common import audit_event, campaign_sidebar, current_user, q, vn_date, vn_number, vn_percent
-from pages.dashboard import FONT, HELP
+from loaders.outputs.export import lagging_workbook
+from ui.common import audit_event, campaign_sidebar, current_user, q, vn_date, vn_number, vn_percent
+from ui.charts import FONT, HELP
 
 R = st.column_config.TextColumn(alignment="right")      # Vietnamese-formatted numbers
 STATUS_COLORS = {"on_time": "#2e7d32", "late": "#ef6c00", "missing": "#c62828", "not_due": "#9e9e9e"}

@@ -5,8 +5,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from loaders import auth
-from pages.common import connection
+from loaders.accounts import auth
+from ui.common import connection
 
 st.title("Theo dõi công tác tuyên truyền")
 st.caption("Đăng nhập để xem tiến độ, nộp báo cáo hoặc quản trị.")

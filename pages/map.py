@@ -8,11 +8,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders import boundaries as bnd
-from loaders import db
-from loaders.export import csv_bytes
-from pages import geo
-from pages.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
+from loaders.reference import boundaries as bnd
+from loaders.store import db
+from loaders.outputs.export import csv_bytes
+from ui import geo
+from ui.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
                           vn_date, vn_number, vn_percent)
 
 # Five classes from weak to strong; "Không có dữ liệu" is a class of its own, in grey.

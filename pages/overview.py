@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import campaign_sidebar, phase_sidebar, q, vn_date, vn_number, vn_percent
-from pages.dashboard import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, count_delta,
+from ui.common import campaign_sidebar, phase_sidebar, q, vn_date, vn_number, vn_percent
+from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, count_delta,
                              pct_points)
 
 campaign = campaign_sidebar()

@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages.common import KIND_LABELS, campaign_sidebar, q, vn_date
+from ui.common import KIND_LABELS, campaign_sidebar, q, vn_date
 
 campaign = campaign_sidebar()
 code = campaign["campaign_code"]

@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders import boundaries as bnd
-from loaders import settings_edit as se
-from pages import geo
-from pages.common import actor, campaign_sidebar, connection, current_user, data_changed, q, vn_date, vn_number
+from loaders.reference import boundaries as bnd
+from loaders.accounts import settings_edit as se
+from ui import geo
+from ui.common import actor, campaign_sidebar, connection, current_user, data_changed, q, vn_date, vn_number
 
 if current_user() is None or not current_user().is_admin:  # shown to admins only; checked anyway
     st.error("Chỉ quản trị viên được thay đổi cài đặt.")

@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import KIND_LABELS, campaign_sidebar, q, vn_date, vn_number
+from ui.common import KIND_LABELS, campaign_sidebar, q, vn_date, vn_number
 
 STATUS_ORDER = ["on_time", "late", "missing"]
 STATUS_TEXT = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing": "Chưa nộp"}
@@ -29,7 +29,7 @@ chosen_kinds = c1.multiselect("Loại đơn vị", kinds, default=kinds, format_
 search = c2.text_input("Tìm đơn vị", key="sub_search", placeholder="Gõ tên đơn vị, có dấu hoặc không dấu")
 view = grid[grid["kind"].isin(chosen_kinds)]
 if search:
-    from loaders.text import fold  # the same folding the loaders match with
+    from loaders.common.text import fold  # the same folding the loaders match with
 
     view = view[view["unit_name"].map(fold).str.contains(fold(search), regex=False)]
 

@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages.common import campaign_sidebar, q, vn_date, vn_number
-from pages.dashboard import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, add_phases,
+from ui.common import campaign_sidebar, q, vn_date, vn_number
+from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, add_phases,
                              week_mid)
 
 UNIT_COLORS = ("#1565c0", "#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#5d4037", "#ad1457")

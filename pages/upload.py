@@ -10,10 +10,13 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from loaders import annotate, ingest, rollup, template
-from loaders import db
-from loaders.db import DatabaseBusy
-from pages.common import (campaign_sidebar, connection, current_user, data_changed, data_version, q, vn_date,
+from loaders.ingest import annotate
+from loaders.ingest import pipeline as ingest
+from loaders.store import rollup
+from loaders.outputs import template
+from loaders.store import db
+from loaders.store.db import DatabaseBusy
+from ui.common import (campaign_sidebar, connection, current_user, data_changed, data_version, q, vn_date,
                           writing)
 
 STATUS = {

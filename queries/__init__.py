@@ -28,7 +28,7 @@ Only the parameters a query's SQL uses are bound; a missing one is an error nami
 Each call takes a fresh cursor (connections are not thread-safe), runs under a time limit (a timer
 interrupts the cursor), logs its timing (logger "queries", INFO) and returns the result through
 Arrow. Before reading, one cheap query tells whether anything was written since the weekly rollup
-was last found whole; if so the campaigns that changed are rebuilt first (loaders/rollup.py). On a
+was last found whole; if so the campaigns that changed are rebuilt first (loaders/store/rollup.py). On a
 read-only connection it logs a warning instead. See README.md for the choices behind the metrics.
 """
 from __future__ import annotations
@@ -151,15 +151,15 @@ def _parse(name: str, path: Path, sql: str) -> Query:
 
 
 def connect(path=None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store (loaders.db.db_path: CM_DB or data/db/campaign.duckdb).
+    """Open the store (loaders.store.db.db_path: CM_DB or data/db/campaign.duckdb).
 
-    read_only=False (default) goes through loaders.db.connect, which creates and migrates the file;
+    read_only=False (default) goes through loaders.store.db.connect, which creates and migrates the file;
     the app uses one such connection per process for its reads (a cursor each) and its uploads.
     read_only=True opens an existing, migrated file without writing anything (a copy, a report);
     DuckDB still refuses it while another process holds the file open for writing. With a stale
     rollup such a connection reads the rollup as it is (and logs a warning once).
     """
-    from loaders import db
+    from loaders.store import db
 
     if read_only:
         return duckdb.connect(str(db.db_path(path)), read_only=True)
@@ -300,8 +300,8 @@ def _default_connection() -> duckdb.DuckDBPyConnection:
 
 
 def _ensure_rollup(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the weekly rollup if anything was written since it was built (loaders/rollup.py)."""
-    from loaders import rollup
+    """Rebuild the weekly rollup if anything was written since it was built (loaders/store/rollup.py)."""
+    from loaders.store import rollup
 
     cur = con.cursor()
     try:

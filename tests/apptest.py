@@ -5,7 +5,7 @@ from datetime import datetime
 
 from streamlit.testing.v1 import AppTest
 
-from loaders import auth
+from loaders.accounts import auth
 
 ROLE_USERS = {
     "quan_tri": auth.User("quantri", "Quản trị", "quan_tri"),

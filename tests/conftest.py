@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders import bootstrap, db
+from loaders import setup as bootstrap
+from loaders.store import db
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders import db, demo
+from loaders.store import db
+from loaders.demo import generator as demo
 
 CAMPAIGN = "daklak-2025"
 AS_OF = date(2025, 11, 19)          # the campaign's demo day (the sidebar's default date)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from loaders import auth
+from loaders.accounts import auth
 from tests.browser import ROOT
 
 

@@ -7,7 +7,9 @@ from datetime import date
 
 import duckdb
 
-from loaders import backup, db, ingest
+from loaders.store import backup
+from loaders.store import db
+from loaders.ingest import pipeline as ingest
 from tests import workbooks as wb
 from tests.browser import ROOT
 

@@ -13,8 +13,10 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from loaders import boundaries, db, masterdata
-from loaders.boundaries import (BoundaryFileError, derive_approximate, ensure_boundaries, feature_collection,
+from loaders.reference import boundaries
+from loaders.store import db
+from loaders.reference import masterdata
+from loaders.reference.boundaries import (BoundaryFileError, derive_approximate, ensure_boundaries, feature_collection,
                                 import_boundaries, match_features, read_boundary_file)
 
 SQL = Path(__file__).resolve().parent.parent / "queries" / "unit_boundaries.sql"

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loaders import campaigns, db, indicators, masterdata
-from loaders.campaigns import CampaignFileError, read_campaign
+from loaders.reference import campaigns
+from loaders.store import db
+from loaders.reference import indicators
+from loaders.reference import masterdata
+from loaders.reference.campaigns import CampaignFileError, read_campaign
 
 FILES = sorted(campaigns.CAMPAIGNS_DIR.glob("*.yaml"))
 CODES = ["daklak-2025", "daknong-2020", "laichau-2025", "langson-2020", "ninhthuan-2025"]

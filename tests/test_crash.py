@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from loaders import db
-from loaders.template import TemplateFiller
+from loaders.store import db
+from loaders.outputs.template import TemplateFiller
 from tests.browser import ROOT
 
 pytestmark = pytest.mark.slow

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from loaders import db, demo, office_formats as of
-from loaders.reader import ReadError, read_workbook
+from loaders.store import db
+from loaders.demo import generator as demo
+from loaders.demo import office_formats as of
+from loaders.ingest.reader import ReadError, read_workbook
 
 CAMPAIGN = "daklak-2025"
 TODAY = date(2025, 9, 29)          # three weeks after the start (2025-09-08): weeks of 8, 15, 22 Sep
@@ -41,7 +43,7 @@ def _run(db_file: Path, tmp: Path, name: str, seed: int = 5):
 
 @pytest.fixture(scope="module")
 def runs(db_file, tmp_path_factory):
-    pytest.importorskip("loaders.ingest")
+    pytest.importorskip("loaders.ingest.pipeline")
     tmp = tmp_path_factory.mktemp("demo_runs")
     a = _run(db_file, tmp, "a")
     b = _run(db_file, tmp, "b")

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from loaders.export import lagging_workbook, neutralize
+from loaders.outputs.export import lagging_workbook, neutralize
 
 TITLE = "Kế hoạch tăng cường công tác thông tin, tuyên truyền Đại hội đại biểu Đảng bộ tỉnh Đắk Lắk lần thứ I"
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from loaders import ingest
+from loaders.ingest import pipeline as ingest
 from tests.hostile import CORPUS
 
 TIME_BOUND_S = 10

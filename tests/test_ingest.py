@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
-from loaders import ingest as ingest_mod
-from loaders.annotate import annotated_workbook
-from loaders.ingest import check_bytes, ingest_bytes, ingest_paths
+from loaders.ingest import pipeline as ingest_mod
+from loaders.ingest.annotate import annotated_workbook
+from loaders.ingest.pipeline import check_bytes, ingest_bytes, ingest_paths
 from tests.workbooks import SheetSpec, build, encrypted_ooxml, free_form, report, value_cells
 
 CAMPAIGN = "daklak-2025"
@@ -333,7 +333,7 @@ def test_batch_speed_on_template_files(con, tmp_path):
     """A smoke check of the batch path (the benchmark proper is bench/bench_ingest.py)."""
     import time
 
-    from loaders.template import TemplateFiller
+    from loaders.outputs.template import TemplateFiller
 
     filler = TemplateFiller(con, CAMPAIGN)
     units = _units(con, 60)

@@ -1,4 +1,4 @@
-"""loaders/limits.py: the one pass over a zipped workbook (sizes, dimensions, error-cell parts) and the
+"""loaders/ingest/limits.py: the one pass over a zipped workbook (sizes, dimensions, error-cell parts) and the
 shortcut it takes when deflate's ceiling already keeps a file under the limits."""
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from loaders import limits, reader
+from loaders.ingest import limits
+from loaders.ingest import reader
 from tests.hostile import error_cells, good
 
 

@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 
 from streamlit.testing.v1 import AppTest
 
-from loaders import auth, db, ingest
+from loaders.accounts import auth
+from loaders.store import db
+from loaders.ingest import pipeline as ingest
 from tests import workbooks as wb
 from tests.apptest import open_app
 

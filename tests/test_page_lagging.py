@@ -17,8 +17,8 @@ from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 from tests.apptest import open_app
 
 import queries
-from loaders import db
-from pages.common import vn_percent
+from loaders.store import db
+from ui.common import vn_percent
 from tests import demo_db
 
 AS_OF = demo_db.AS_OF

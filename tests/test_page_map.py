@@ -13,7 +13,9 @@ from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 from tests.apptest import open_app
 
 import queries
-from loaders import db, demo, rollup
+from loaders.store import db
+from loaders.demo import generator as demo
+from loaders.store import rollup
 
 CODE = "daklak-2025"
 AS_OF = date(2025, 10, 22)   # a Wednesday in Đợt II (02/10/2025 – 23/01/2026), 7 weeks into the plan
@@ -23,7 +25,7 @@ SILENT = 3                   # communes whose every report is removed: "no data"
 @pytest.fixture(scope="module")
 def map_db(ready_db_path, tmp_path_factory):
     """The ready database with the demo reports to AS_OF, minus every report of SILENT communes."""
-    pytest.importorskip("loaders.ingest")
+    pytest.importorskip("loaders.ingest.pipeline")
     tmp = tmp_path_factory.mktemp("map")
     path = tmp / "map.duckdb"
     shutil.copyfile(ready_db_path, path)

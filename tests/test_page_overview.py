@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 from tests.apptest import open_app
 
 import queries
-from loaders import db
-from pages.common import vn_number, vn_percent
-from pages.dashboard import pct_points
+from loaders.store import db
+from ui.common import vn_number, vn_percent
+from ui.charts import pct_points
 from tests import demo_db
 
 AS_OF = demo_db.AS_OF

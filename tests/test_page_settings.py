@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 
 from tests.apptest import open_app
 
-from loaders import boundaries as bnd
-from loaders import db
-from loaders.text import fold
+from loaders.reference import boundaries as bnd
+from loaders.store import db
+from loaders.common.text import fold
 
 CODE = "daklak-2025"
 PROVINCE = "66"
@@ -83,7 +83,7 @@ def test_an_invalid_phase_edit_is_refused_and_nothing_changes(db_path, monkeypat
 
 
 def test_a_valid_phase_edit_is_stored_and_audited(db_path, monkeypatch):
-    from loaders import auth
+    from loaders.accounts import auth
 
     at = _app(db_path, monkeypatch, auth_user=auth.User("nguyenvana", "Nguyễn Văn A", "quan_tri"))
     at.session_state[_editor_key(at, "set_phases_")] = {

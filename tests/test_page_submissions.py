@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 
 from tests.apptest import open_app
 
-from loaders import db, ingest
+from loaders.store import db
+from loaders.ingest import pipeline as ingest
 from tests import workbooks as wb
 
 W1 = (date(2025, 9, 8), date(2025, 9, 14))   # deadline Mon 15/09 17:00

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import date
 
-from loaders import db
+from loaders.store import db
 from tests import workbooks as wb
 from tests.browser import ROOT
 
@@ -64,7 +64,7 @@ def test_two_uploads_at_the_same_time_both_succeed(db_path):
     """Two sessions of the app send files at the same moment: both are stored, each exactly once."""
     import threading
 
-    from loaders import ingest
+    from loaders.ingest import pipeline as ingest
 
     shared = db.SharedConnection(db_path, idle_s=5)
     files = {unit: wb.xlsx(wb.report(name, date(2025, 9, 8), date(2025, 9, 14), {"ttcs_tin_bai": n},

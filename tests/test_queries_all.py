@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 import queries
-from loaders import db, rollup
+from loaders.store import db
+from loaders.store import rollup
 from tests.test_queries_metrics import AS_OF, CAMPAIGN, WEEKS, build_fixture, monday_after
 
 # Arguments for every parameter any query declares (the fixture's campaign, as of 19/11/2025).

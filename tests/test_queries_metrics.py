@@ -40,7 +40,8 @@ import pandas as pd
 import pytest
 
 import queries
-from loaders import db, indicators
+from loaders.store import db
+from loaders.reference import indicators
 
 CAMPAIGN = "tq"
 AS_OF = date(2025, 11, 19)

@@ -1,4 +1,4 @@
-"""loaders/reader.py: every format judged by its bytes, hidden metadata, merged cells, cached formula
+"""loaders/ingest/reader.py: every format judged by its bytes, hidden metadata, merged cells, cached formula
 values, and a clear Vietnamese error for what cannot be read."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from loaders.reader import ReadError, cell_ref, col_letter, parse_ref, read_workbook, sniff
+from loaders.ingest.reader import ReadError, cell_ref, col_letter, parse_ref, read_workbook, sniff
 from tests.workbooks import Formula, SheetSpec, build, encrypted_ooxml
 
 FORMATS = ["xlsx", "xlsm", "xls", "ods"]

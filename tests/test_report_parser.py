@@ -11,9 +11,9 @@ from datetime import date
 
 import pytest
 
-from loaders import vnencoding
-from loaders.ingest import check_bytes
-from loaders.report_parser import normalize_url
+from loaders.ingest import vnencoding
+from loaders.ingest.pipeline import check_bytes
+from loaders.ingest.report_parser import normalize_url
 from tests.workbooks import FREE_HEADER, Formula, SheetSpec, build, free_form, report, value_cells
 
 CAMPAIGN = "daklak-2025"
@@ -77,8 +77,8 @@ def test_template_in_every_format(con, fmt):
 
 
 def test_real_template_filled_in(con):
-    """The product's own template (loaders/template.py) filled in as a unit sends it back."""
-    from loaders.template import TemplateFiller
+    """The product's own template (loaders/outputs/template.py) filled in as a unit sends it back."""
+    from loaders.outputs.template import TemplateFiller
 
     filler = TemplateFiller(con, CAMPAIGN)
     data = filler.fill(TAN_LAP, W1[0], {"ttcs_tin_bai": 12, "web_tin_bai": 3, "mxh_facebook": 2, "tq_co": 40},

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from loaders import campaigns, rollup
-from loaders import settings_edit as se
+from loaders.reference import campaigns
+from loaders.store import rollup
+from loaders.accounts import settings_edit as se
 
 CODE = "daklak-2025"
 

@@ -10,8 +10,10 @@ import pytest
 import vietnamadminunits
 from vietnam_provinces import Province, Ward
 
-from loaders import db, indicators, masterdata
-from loaders.text import fold
+from loaders.store import db
+from loaders.reference import indicators
+from loaders.reference import masterdata
+from loaders.common.text import fold
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from loaders import db, template
-from loaders.template import TemplateError, TemplateFiller, build_template, template_filename
+from loaders.store import db
+from loaders.outputs import template
+from loaders.outputs.template import TemplateError, TemplateFiller, build_template, template_filename
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = "daklak-2025"
@@ -187,7 +188,7 @@ def test_filler_writes_values_deterministically(con):
 
 
 def test_filled_template_ingests_with_exactly_its_values(con, tmp_path):
-    ingest = pytest.importorskip("loaders.ingest")
+    ingest = pytest.importorskip("loaders.ingest.pipeline")
     f = TemplateFiller(con, CAMPAIGN)
     values = {"ttcs_tin_bai": 7, "web_tin_bai": 2, "mxh_facebook": 1200, "mxh_zalo": 0, "tq_co": 15}
     path = tmp_path / f.filename(PHUONG, date(2025, 9, 15))

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loaders import vnencoding as vn
-from loaders.text import clean, fold
-from loaders.values import find_period, parse_date, parse_flag, parse_number, parse_period
+from loaders.ingest import vnencoding as vn
+from loaders.common.text import clean, fold
+from loaders.ingest.values import find_period, parse_date, parse_flag, parse_number, parse_period
 
 # PROPERTY_EXAMPLES=5000 for a longer hunt; the default keeps the file at a few seconds.
 FAST = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", 100)), deadline=None)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from loaders.values import find_period, parse_date, parse_flag, parse_number, parse_period
+from loaders.ingest.values import find_period, parse_date, parse_flag, parse_number, parse_period
 
 D = date
 

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from loaders import vnencoding as vn
+from loaders.ingest import vnencoding as vn
 
 TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")   # none, grave, acute, hook, tilde, dot
 VOWELS = "aăâeêioôơuưy"

@@ -9,7 +9,7 @@ the sheet XML to add it (exactly what Excel stores); odfpy writes `table:formula
 xlwt writes the cached number into the FORMULA record.
 
 `report(...)` builds a template-shaped weekly report ("Báo cáo" + "Tin bài" + veryHidden "_meta"),
-following the template contract of loaders/template.py.
+following the template contract of loaders/outputs/template.py.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
-from loaders.reader import col_letter, parse_ref
+from loaders.ingest.reader import col_letter, parse_ref
 
 __all__ = ["Formula", "SheetSpec", "build", "xlsx", "xls", "ods", "report", "encrypted_ooxml",
            "TEMPLATE_HEADER", "week_text"]

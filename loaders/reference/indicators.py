@@ -6,8 +6,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from loaders.db import ROOT, audit, transaction
-from loaders.text import fold
+from loaders.store.db import ROOT, audit, transaction
+from loaders.common.text import fold
 
 CATALOG = ROOT / "data" / "indicators.yaml"
 

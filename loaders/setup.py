@@ -9,12 +9,14 @@ import argparse
 
 import duckdb
 
-from loaders import db, indicators, masterdata
+from loaders.store import db
+from loaders.reference import indicators
+from loaders.reference import masterdata
 
 
 def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[str, object]:
     """Bring a migrated database to a usable state: units, indicators, campaigns."""
-    from loaders import campaigns  # campaign files reference units and indicators
+    from loaders.reference import campaigns
 
     done: dict[str, object] = {}
     if reload or not masterdata.is_loaded(con):
@@ -42,9 +44,9 @@ def run(args: argparse.Namespace) -> int:
     for k, v in done.items():
         print(f"  {k}: {v}")
     if getattr(args, "demo", False):
-        from loaders import demo
+        from loaders.demo import generator as demo
 
-        from loaders import auth
+        from loaders.accounts import auth
 
         if demo.ensure_demo(con, progress=demo.stderr_bar()):
             print("Đã sinh dữ liệu minh họa.")

@@ -19,7 +19,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from loaders.db import audit, transaction
+from loaders.store.db import audit, transaction
 
 ROLES = {
     "quan_tri": "Quản trị",

@@ -19,7 +19,7 @@ import json
 import sys
 import time
 
-from loaders import db
+from loaders.store import db
 
 
 def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
@@ -35,7 +35,7 @@ def _usage_error(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders.ingest import UnknownCampaign, collect_paths, ingest_paths
+    from loaders.ingest.pipeline import UnknownCampaign, collect_paths, ingest_paths
 
     started = time.perf_counter()
     files, missing = collect_paths(args.paths)
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         ready = con.execute("select count(*) from units").fetchone()[0] > 0 and \
             con.execute("select count(*) from campaigns where code = ?", [args.campaign]).fetchone()[0] > 0
         if not ready:
-            from loaders import bootstrap   # master data loaders import pandas: only when needed
+            from loaders import setup as bootstrap
 
             bootstrap.ensure_ready(con)
         known = [c for (c,) in con.execute("select code from campaigns order by code").fetchall()]

@@ -2,7 +2,7 @@
 
 Backup copies the whole database (tables, views, macros, sequences) into a new DuckDB file with
 COPY FROM DATABASE inside one read transaction, so the copy is a consistent snapshot. It needs the
-file's lock for that moment; the app releases the file when idle (loaders.db.SharedConnection), so
+file's lock for that moment; the app releases the file when idle (loaders.store.db.SharedConnection), so
 the command waits briefly if the app is busy.
 
 Restore first migrates a copy of the backup to the current schema, saves the current database as a
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders import db
+from loaders.store import db
 
 
 class BackupError(Exception):

@@ -1,7 +1,7 @@
 """The DuckDB store: where it lives, how it is opened, and its versioned migrations.
 
 The database path comes from the CM_DB environment variable, default data/db/campaign.duckdb
-(an ignored folder). Migrations are numbered .sql files in loaders/migrations/, applied in order,
+(an ignored folder). Migrations are numbered .sql files in loaders/store/migrations/, applied in order,
 each in its own transaction, and recorded in schema_migrations, so opening an older database
 upgrades it in place and opening a current one changes nothing.
 """
@@ -17,7 +17,7 @@ from typing import Iterator
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DB = ROOT / "data" / "db" / "campaign.duckdb"
 
@@ -73,7 +73,7 @@ class DatabaseBusy(RuntimeError):
 def _open(p: Path, read_only: bool, wait_s: float | None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, waiting while another process holds the file's lock.
 
-    The app releases the file whenever it has been idle for a few seconds (pages/common.py), so a
+    The app releases the file whenever it has been idle for a few seconds (ui/common.py), so a
     command-line ingest or backup usually gets in after a short wait; if not, say why and what to do.
     """
     wait = float(os.environ.get("CM_LOCK_WAIT", "60")) if wait_s is None else wait_s

@@ -26,7 +26,7 @@ from functools import lru_cache
 import duckdb
 from rapidfuzz import fuzz, process
 
-from loaders.text import clean, fold, fold_key
+from loaders.common.text import clean, fold, fold_key
 
 # --------------------------------------------------------------------------- units
 

@@ -22,8 +22,8 @@ from typing import Any
 import duckdb
 import yaml
 
-from loaders import indicators
-from loaders.db import ROOT, audit, transaction
+from loaders.reference import indicators
+from loaders.store.db import ROOT, audit, transaction
 
 CAMPAIGNS_DIR = ROOT / "data" / "campaigns"
 

@@ -7,7 +7,7 @@ Sheets:
              brings all of its indicators), grouped by channel group under roman-numeral section rows.
              Quantities are validated as numbers ≥ 0; yes/no indicators as a list (có/không).
   "Tin bài"  STT | Ngày đăng | Nền tảng | Tiêu đề | Đường dẫn (URL), 50 prepared rows.
-  "_meta"    veryHidden and protected; key/value rows in A:B, read by loaders/ingest.py:
+  "_meta"    veryHidden and protected; key/value rows in A:B, read by loaders/ingest/pipeline.py:
              template_version, campaign_code, unit_code, period_start, period_end (ISO dates).
 
 Every cell is locked except the input cells (yellow), and every sheet is protected with
@@ -381,7 +381,7 @@ def _protect(ws) -> None:
 
 
 def _deterministic(data: bytes) -> bytes:
-    from loaders.office_formats import fixed_core_dates, rezip
+    from loaders.demo.office_formats import fixed_core_dates, rezip
 
     return rezip(data, {"docProps/core.xml": fixed_core_dates})
 
@@ -544,7 +544,8 @@ def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders import bootstrap, db
+    from loaders import setup as bootstrap
+    from loaders.store import db
 
     try:
         day = date.fromisoformat(args.week)

@@ -1,6 +1,6 @@
 """Read the numbers out of a weekly report workbook, whatever its layout.
 
-Input: the grids of loaders/reader.py and the campaign's indexes (loaders/matching.py). Output: a
+Input: the grids of loaders/ingest/reader.py and the campaign's indexes (loaders/ingest/matching.py). Output: a
 `ParsedReport` — the unit, one `Section` per reported period (one sheet per week gives several), the
 values per indicator with the cell they came from, the posts, and messages. Nothing here touches the
 database; ingest.py decides and stores.
@@ -26,12 +26,12 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from loaders import values as vals
-from loaders import vnencoding
-from loaders.matching import CampaignIndex, UnitMatch, file_name_candidates, norm_words, strip_numbering
-from loaders.reader import META_SHEET, Sheet, Workbook, cell_ref
-from loaders.text import clean, fold
-from loaders.validate import Message, message, week_of
+from loaders.ingest import values as vals
+from loaders.ingest import vnencoding
+from loaders.ingest.matching import CampaignIndex, UnitMatch, file_name_candidates, norm_words, strip_numbering
+from loaders.ingest.reader import META_SHEET, Sheet, Workbook, cell_ref
+from loaders.common.text import clean, fold
+from loaders.ingest.validate import Message, message, week_of
 
 _fold = lru_cache(maxsize=100_000)(fold)
 

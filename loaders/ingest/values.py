@@ -60,7 +60,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from loaders.text import clean, fold
+from loaders.common.text import clean, fold
 
 __all__ = ["parse_number", "parse_flag", "parse_date", "parse_period", "find_period", "EXCEL_ERRORS"]
 

@@ -4,7 +4,7 @@ dates and phase dates) and its task minimums.
 Edits go to the database, not to the campaign file: data/campaigns/<code>.yaml stays the shipped default.
 Every edit is checked with the very rules that check a campaign file: the campaign as stored, with the
 edit applied, is written back into the file format (`definition`) and read by
-`loaders.campaigns.read_campaign` — phases ordered, no gap or overlap unless the plan allows it
+`loaders.reference.campaigns.read_campaign` — phases ordered, no gap or overlap unless the plan allows it
 (overlaps_allowed in the shipped file), the first phase starting on the campaign's first day and the
 last ending on its last, dates within the campaign, minimums not negative, one kind of minimum per
 task. A refused edit raises `SettingsError` with a Vietnamese message naming what is wrong (the field as
@@ -32,8 +32,8 @@ import duckdb
 import pandas as pd
 import yaml
 
-from loaders import campaigns as campaign_files
-from loaders.db import audit, transaction
+from loaders.reference import campaigns as campaign_files
+from loaders.store.db import audit, transaction
 
 ACTION_DETAILS = "settings.campaign"
 ACTION_PHASE = "settings.phase"
@@ -302,7 +302,7 @@ def _audit(con, actor: str, changes: list[Change], key: str) -> None:
 def _refresh_rollup(con, code: str) -> None:
     """Rebuild the campaign's weekly rollup, after the edit's transaction has committed (a refresh
     inside an open DuckDB transaction aborts it: rollup's own "begin" fails there)."""
-    from loaders import rollup
+    from loaders.store import rollup
 
     rollup.refresh(con, code)
 

@@ -43,8 +43,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from loaders.db import audit, transaction
-from loaders.text import clean, fold_key
+from loaders.store.db import audit, transaction
+from loaders.common.text import clean, fold_key
 
 SOURCE_APPROXIMATE = "approximate:voronoi"
 SOURCE_FILE_PREFIX = "file:"
@@ -744,7 +744,8 @@ def _print_list(items: list[str], limit: int = 40) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders import db, masterdata
+    from loaders.store import db
+    from loaders.reference import masterdata
 
     con = db.connect(args.db)
     if not masterdata.is_loaded(con):

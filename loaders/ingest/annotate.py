@@ -16,8 +16,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from loaders.reader import META_SHEET, ReadError, read_workbook, sniff
-from loaders.validate import FileResult
+from loaders.ingest.reader import META_SHEET, ReadError, read_workbook, sniff
+from loaders.ingest.validate import FileResult
 
 RESULT_SHEET = "Kết quả kiểm tra"
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C"),

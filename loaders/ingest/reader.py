@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 import python_calamine as pc
 
-from loaders import limits
+from loaders.ingest import limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -1,6 +1,6 @@
 """Excel export of the lagging communes list (Danh sách xã chậm tiến độ), formatted for printing.
 
-    from loaders.export import lagging_workbook
+    from loaders.outputs.export import lagging_workbook
     data = lagging_workbook(table, campaign_title, "Đợt II", date(2025, 11, 19))   # .xlsx bytes
 
 `table` is the list as the page shows it: one row per unit, in rank order. Columns named like the

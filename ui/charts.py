@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from pages.common import vn_date, vn_number
+from ui.common import vn_date, vn_number
 
 # Definitions, in the words of ../shared/docs/metrics.md.
 HELP = {

@@ -6,7 +6,7 @@ campaign's demo_today unless given), the generator decides, deterministically fo
 unit reported, when (on time or late), what (values that follow the tasks assigned to its kind, larger
 near milestones, larger web/social activity in phường and more radio and meetings in xã), and how (the
 product's template for most files; about a fifth are free-form office files from
-loaders/office_formats.py: other layouts, no diacritics, TCVN3, old unit names, .xls, .ods, …).
+loaders/demo/office_formats.py: other layouts, no diacritics, TCVN3, old unit names, .xls, .ods, …).
 
 So that the lagging list has something to say, a few units belong to cohorts that fire each rule of
 metrics.md: `stopped` (no report for the last weeks), `sporadic` (low reporting rate), `weak` (behind
@@ -39,9 +39,9 @@ from typing import Callable
 
 import duckdb
 
-from loaders import office_formats as of
-from loaders.db import ROOT
-from loaders.template import Campaign, TemplateFiller, Unit, load_campaign, template_filename
+from loaders.demo import office_formats as of
+from loaders.store.db import ROOT
+from loaders.outputs.template import Campaign, TemplateFiller, Unit, load_campaign, template_filename
 
 DEFAULT_CAMPAIGN = "daklak-2025"
 DEFAULT_SEED = 2025
@@ -587,7 +587,7 @@ class Planner:
 
 def _ingest(con, paths: list[Path], campaign_code: str, progress):
     """The same path as `python -m loaders ingest`: ingest_paths, files in the order given."""
-    from loaders import ingest
+    from loaders.ingest import pipeline as ingest
 
     return ingest.ingest_paths(con, [str(p) for p in paths], campaign_code, actor=ACTOR, progress=progress)
 
@@ -616,7 +616,7 @@ def set_received_at(con: duckdb.DuckDBPyConnection, campaign_code: str,
 def clear_demo(con: duckdb.DuckDBPyConnection, campaign_code: str) -> int:
     """Remove an earlier demo of the campaign (submissions by the demo actor, their values and
     posts), so that generating again gives the same store; returns the submissions removed."""
-    from loaders.db import audit, transaction
+    from loaders.store.db import audit, transaction
 
     ids = "select id from submissions where campaign_code = ? and submitted_by = ?"
     n = con.execute(f"select count(*) from ({ids})", [campaign_code, ACTOR]).fetchone()[0]
@@ -710,7 +710,7 @@ def ensure_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None
     if con.execute("select count(*) from submissions").fetchone()[0]:
         return False
     if not con.execute("select count(*) from campaigns where code = ?", [DEFAULT_CAMPAIGN]).fetchone()[0]:
-        from loaders import bootstrap
+        from loaders import setup as bootstrap
 
         bootstrap.ensure_ready(con)
     generate(con, DEFAULT_CAMPAIGN, progress=progress)
@@ -746,7 +746,8 @@ def stderr_bar(width: int = 30) -> Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders import bootstrap, db
+    from loaders import setup as bootstrap
+    from loaders.store import db
 
     t0 = time.perf_counter()
     try:

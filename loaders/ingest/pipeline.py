@@ -33,12 +33,12 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from loaders import db
-from loaders.matching import CampaignIndex
-from loaders.reader import ReadError, read_workbook
-from loaders.report_parser import ParsedReport, Section, parse
-from loaders.text import fold
-from loaders.validate import (FileResult, Message, check_period, dmy, earlier_sums, fmt_num, message, param,
+from loaders.store import db
+from loaders.ingest.matching import CampaignIndex
+from loaders.ingest.reader import ReadError, read_workbook
+from loaders.ingest.report_parser import ParsedReport, Section, parse
+from loaders.common.text import fold
+from loaders.ingest.validate import (FileResult, Message, check_period, dmy, earlier_sums, fmt_num, message, param,
                               plausibility)
 
 __all__ = ["Message", "FileResult", "check_bytes", "ingest_bytes", "ingest_paths", "Ingestor",

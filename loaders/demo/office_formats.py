@@ -1,6 +1,6 @@
 """Writers of the weekly reports offices really send, for the demo, the benchmark and tests.
 
-The product issues a template (loaders/template.py), but many units keep sending what they sent last
+The product issues a template (loaders/outputs/template.py), but many units keep sending what they sent last
 year: a sheet made by hand, copied and re-typed, sometimes in an old font or an old file format. Each
 writer here makes one such file from plain data and returns an `OfficeFile` (bytes, a suggested file
 name, the family it belongs to). None of them needs the database; indicator wordings come from the
@@ -39,8 +39,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
-from loaders.reader import col_letter
-from loaders.text import fold
+from loaders.ingest.reader import col_letter
+from loaders.common.text import fold
 
 Period = tuple[date, date]
 
@@ -66,7 +66,7 @@ class OfficeFile:
 @lru_cache(maxsize=1)
 def catalog() -> dict:
     """Groups and indicators of data/indicators.yaml, indexed for the writers."""
-    from loaders.indicators import read_catalog
+    from loaders.reference.indicators import read_catalog
 
     cat = read_catalog()
     groups = {g["code"]: dict(g, sort=i) for i, g in enumerate(cat["groups"])}
@@ -111,8 +111,8 @@ def strip_diacritics(text: str) -> str:
 
 
 def legacy_encoder(encoding: str) -> Callable[[str], str]:
-    """Text as a .VnTime (TCVN3) or VNI cell shows it in Unicode; needs loaders.vnencoding."""
-    from loaders import vnencoding  # another engineer's module: the one converter of the project
+    """Text as a .VnTime (TCVN3) or VNI cell shows it in Unicode; needs loaders.ingest.vnencoding."""
+    from loaders.ingest import vnencoding
 
     return lambda s: vnencoding.from_unicode(s, encoding)
 

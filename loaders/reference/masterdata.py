@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.db import audit, transaction
-from loaders.text import clean, fold_key
+from loaders.store.db import audit, transaction
+from loaders.common.text import clean, fold_key
 
 
 def _package_dir(name: str) -> Path:

@@ -12,15 +12,15 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from loaders import db
-from loaders.campaigns import KIND_NAMES
+from loaders.store import db
+from loaders.reference.campaigns import KIND_NAMES
 
 KIND_LABELS = KIND_NAMES  # one name per unit kind, from the campaign loader
 
 
 def connection():
     """The app's connection to the database (CM_DB): shared by all sessions of this server process,
-    released after a few idle seconds so command-line tools can use the file (loaders.db.SharedConnection).
+    released after a few idle seconds so command-line tools can use the file (loaders.store.db.SharedConnection).
     Each query takes its own cursor."""
     return _connection(str(db.db_path()))
 
@@ -52,14 +52,14 @@ def data_version() -> int:
 
 def _ensure_data(con) -> None:
     """A fresh database gets master data and, when it has no report at all, the demo."""
-    from loaders import bootstrap
+    from loaders import setup as bootstrap
 
     if con.execute("select count(*) from campaigns").fetchone()[0] == 0:
         with st.spinner("Đang khởi tạo cơ sở dữ liệu (đơn vị hành chính, chỉ tiêu, kế hoạch)…"):
             bootstrap.ensure_ready(con)
     if os.environ.get("CM_DEMO", "1") != "0" and \
             con.execute("select count(*) from submissions").fetchone()[0] == 0:
-        from loaders import demo
+        from loaders.demo import generator as demo
 
         bar = st.progress(0.0, text="Đang sinh dữ liệu minh họa…")
 
@@ -69,7 +69,7 @@ def _ensure_data(con) -> None:
         demo.ensure_demo(con, progress=progress)
         bar.empty()
     if os.environ.get("CM_DEMO", "1") != "0":
-        from loaders import auth
+        from loaders.accounts import auth
 
         auth.ensure_demo_accounts(con)
 
@@ -171,7 +171,7 @@ def current_user():
     """The signed-in account, or None (also when the session has expired)."""
     from datetime import datetime
 
-    from loaders import auth
+    from loaders.accounts import auth
 
     user, at = st.session_state.get("auth_user"), st.session_state.get("auth_at")
     if user is None or at is None:

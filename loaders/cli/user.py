@@ -9,7 +9,8 @@ import argparse
 import getpass
 import sys
 
-from loaders import auth, db
+from loaders.accounts import auth
+from loaders.store import db
 
 
 def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
@@ -34,7 +35,7 @@ def _password(args) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders import bootstrap
+    from loaders import setup as bootstrap
 
     con = db.connect(args.db)
     bootstrap.ensure_ready(con)
