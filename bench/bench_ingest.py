@@ -168,7 +168,6 @@ def breakdown(folder: Path, work: Path) -> list[tuple[str, float, float]]:
     from loaders import setup as bs
     from loaders.store import db as dbm
     from loaders.ingest import pipeline as ingest
-    from loaders.ingest import report_parser
     from loaders.ingest import validate
     from loaders.ingest import vnencoding
     from loaders.ingest import reader
@@ -197,9 +196,9 @@ def breakdown(folder: Path, work: Path) -> list[tuple[str, float, float]]:
         (dbm, "migrate", wrap(dbm, "migrate", "cold: schema migrations")),
         (bs, "ensure_ready", wrap(bs, "ensure_ready", "cold: master data, indicators, campaigns")),
         (ingest, "read_workbook", wrap(ingest, "read_workbook", "read: calamine grids (reader.py)")),
-        (ingest, "parse", wrap(ingest, "parse", "parse: tables, matching, values (report_parser.py)")),
-        (report_parser.vnencoding, "detect_many",
-         wrap(report_parser.vnencoding, "detect_many", "parse: legacy-encoding detection (vnencoding)")),
+        (ingest, "parse", wrap(ingest, "parse", "parse: tables, matching, values (parser/)")),
+        (vnencoding, "detect_many",
+         wrap(vnencoding, "detect_many", "parse: legacy-encoding detection (vnencoding)")),
         (ingest.Ingestor, "_check_sections", wrap(ingest.Ingestor, "_check_sections", "check: periods, duplicates")),
         (ingest.Ingestor, "_posting_counts", wrap(ingest.Ingestor, "_posting_counts", "check: posting counts")),
         (ingest, "plausibility", wrap(ingest, "plausibility", "check: plausibility SQL (validate.py)")),

@@ -13,7 +13,7 @@ import pytest
 
 from loaders.ingest import vnencoding
 from loaders.ingest.pipeline import check_bytes
-from loaders.ingest.report_parser import normalize_url
+from loaders.ingest.parser import normalize_url
 from tests.workbooks import FREE_HEADER, Formula, SheetSpec, build, free_form, report, value_cells
 
 CAMPAIGN = "daklak-2025"

@@ -34,9 +34,9 @@ from typing import Callable, Iterable
 import duckdb
 
 from loaders.store import db
-from loaders.ingest.matching import CampaignIndex
+from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.reader import ReadError, read_workbook
-from loaders.ingest.report_parser import ParsedReport, Section, parse
+from loaders.ingest.parser import ParsedReport, Section, parse
 from loaders.common.text import fold
 from loaders.ingest.validate import (FileResult, Message, check_period, dmy, earlier_sums, fmt_num, message, param,
                               plausibility)
