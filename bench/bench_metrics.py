@@ -70,8 +70,8 @@ def build(path: Path = DB, seed: int = 20251119) -> None:
     end = START + timedelta(days=7 * WEEKS - 1)
     provinces = [r[0] for r in con.execute(
         "select code from provinces where era = '2025' order by code").fetchall()]
-    params = json.dumps({"weights": {"missing_reports": 3, "low_reporting_rate": 2, "behind_plan": 2,
-                                     "silent_channel": 1, "sharp_drop": 1}})
+    params = json.dumps({"weights": {"reporting": 3, "progress": 3, "silent_channel": 2,
+                                     "sharp_drop": 1}})
     camps = pd.DataFrame({
         "code": [f"bench-{p}" for p in provinces], "title": "Kế hoạch thử tải", "issuer": "Bench",
         "province_code": provinces, "era": "2025", "start_date": START, "end_date": end,

@@ -69,7 +69,7 @@ if search.strip():
     view = view[view["unit_name"].str.contains(search.strip(), case=False, regex=False)]
 view = view.sort_values("rank").reset_index(drop=True)
 view["rank"] = range(1, len(view) + 1)          # renumbered within the filter
-view = view.merge(rates[["unit_code", "reporting_rate", "received", "expected"]]
+view = view.merge(rates[["unit_code", "received", "expected"]]
                   .rename(columns={"expected": "reports_expected"}), on="unit_code", how="left")
 
 scope_units = int((kinds[kinds["kind"].isin(chosen_kinds)] if chosen_kinds else kinds)["units"].sum())
@@ -119,6 +119,8 @@ else:
         "Điểm": view["score"],
         "Lý do": view["reasons"].map(lambda rs: " • ".join(rs)),
         "Hoàn thành đợt": 100 * view["completion"],
+        "Số tuần chậm": view["weeks_lagging"],
+        "So với tuần trước": view["status_label"],
     })
     st.session_state["lag_table_codes"] = list(view["unit_code"])
     st.dataframe(
@@ -132,9 +134,23 @@ else:
             "Lý do": st.column_config.TextColumn(width=430, help=HELP["lagging"]),
             "Hoàn thành đợt": st.column_config.ProgressColumn(
                 format="%.0f%%", min_value=0, max_value=100, width=100, help=HELP["completion"]),
+            "Số tuần chậm": st.column_config.NumberColumn(
+                format="%d", width=70, help="Số tuần liên tiếp (tính đến ngày đang xem) đơn vị bị xếp chậm tiến độ."),
+            "So với tuần trước": st.column_config.TextColumn(width=150),
         },
     )
-    st.caption("Bấm vào một dòng để xem chi tiết đơn vị bên dưới. Hạng được đánh lại sau khi lọc.")
+    st.caption("Đơn vị chưa gửi báo cáo nào đứng đầu danh sách; sau đó theo điểm. "
+               "Bấm vào một dòng để xem chi tiết đơn vị bên dưới. Hạng được đánh lại sau khi lọc.")
+    changes = q("lagging_changes", campaign=code, as_of=as_of)
+    if chosen_kinds:
+        changes = changes[changes["kind"].isin(chosen_kinds)]
+    recovered = changes[changes["status"] == "recovered"]
+    n_new = int((changes["status"] == "new").sum())
+    n_still = int((changes["status"] == "still").sum())
+    st.markdown(
+        f"**So với một tuần trước ({vn_date(as_of - pd.Timedelta(days=7))}):** {n_new} đơn vị mới chậm tiến độ, "
+        f"{n_still} đơn vị vẫn chậm, {len(recovered)} đơn vị hết chậm"
+        + (f" ({', '.join(recovered['unit_name'])})." if len(recovered) else "."))
     export = view.assign(reasons=view["reasons"].map(list))[
         ["rank", "unit_name", "kind_name", "score", "reasons", "completion", "expected", "reporting_rate"]]
     filters = []

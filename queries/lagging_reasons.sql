@@ -4,14 +4,15 @@
 -- params: $campaign, $as_of
 -- columns: campaign_code, unit_code, unit_name, kind, kind_name, territorial, rule_code, rule_name,
 --    weight, reason, value, threshold
--- The lagging rules of metrics.md, one row per unit and fired rule (for filtering by reason):
---   missing_reports     the last missing_weeks (2) due reports all missing
---   low_reporting_rate  reporting rate below low_rate (75%) over the last low_rate_weeks (4) due weeks
---   behind_plan         current phase completion below expected − behind_tolerance (0.15)
---   silent_channel      an assigned channel group without activity in the current phase once
---                       silent_fraction (⅓) of the phase has passed
---   sharp_drop          activity over the last drop_recent_weeks (2) due weeks below drop_ratio (½)
---                       of the weekly average of the drop_baseline_weeks (4) before
+-- The lagging rules of metrics.md ("Lagging communes", revised; macro lagging_rules_at, migration
+-- 080), one row per unit and fired rule (for filtering by reason), each fact counted once:
+--   reporting       none of the last 2 due weeks received, or fewer than 75% of the last 4
+--   progress        current-phase completion more than 15 points below expected, or the last 4
+--                   reported weeks below half the weekly pace the current phase needs
+--   silent_channel  assigned channel groups without activity in the last 4 due weeks (when the
+--                   unit reported at least 2 of them)
+--   sharp_drop      the last 2 due weeks (both received) below half the weekly average of the 4
+--                   reported weeks before
 -- weight: from the campaign's params; value/threshold: the numbers the rule compared. Every
 -- reporting unit is evaluated; "lagging communes" are the rows with territorial = true.
 with rules as (
@@ -32,11 +33,10 @@ final as (
         u.territorial,
         r.rule_code,
         case r.rule_code
-            when 'missing_reports' then 'Không nộp báo cáo'
-            when 'low_reporting_rate' then 'Tỷ lệ nộp báo cáo thấp'
-            when 'behind_plan' then 'Chậm so với kế hoạch đợt'
-            when 'silent_channel' then 'Kênh không có hoạt động'
-            when 'sharp_drop' then 'Hoạt động giảm mạnh'
+            when 'reporting' then 'Báo cáo'
+            when 'progress' then 'Chậm so với kế hoạch'
+            when 'silent_channel' then 'Bỏ trống hình thức'
+            when 'sharp_drop' then 'Giảm mạnh'
         end as rule_name,
         r.weight,
         r.reason,

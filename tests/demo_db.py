@@ -72,10 +72,12 @@ def current_reports(con, as_of: date = AS_OF) -> pd.DataFrame:
 
 
 def reported(con, week: tuple[date, date], as_of: date = AS_OF) -> pd.DataFrame:
-    """Per unit with a report covering the week: the first arrival of such a report."""
+    """Per unit with a report covering at least 4 of the week's 7 days (metrics.md): the first
+    arrival of such a report."""
     r = current_reports(con, as_of)
-    r = r[(pd.to_datetime(r["period_start"]) <= pd.Timestamp(week[1]))
-          & (pd.to_datetime(r["period_end"]) >= pd.Timestamp(week[0]))]
+    lo = pd.to_datetime(r["period_start"]).clip(lower=pd.Timestamp(week[0]))
+    hi = pd.to_datetime(r["period_end"]).clip(upper=pd.Timestamp(week[1]))
+    r = r[(hi - lo).dt.days + 1 >= 4]
     return r.groupby("unit_code", as_index=False)["first_received_at"].min()
 
 

@@ -138,7 +138,7 @@ def test_tasks_and_params_in_the_store(store):
                       """).fetchone()[0]
     assert bad == 0
     assert con.execute("select count(*) from tasks where not is_example").fetchone()[0] == 0
-    assert con.execute("select params->>'$.low_rate', params->'$.weights'->>'missing_reports' "
+    assert con.execute("select params->>'$.low_rate', params->'$.weights'->>'reporting' "
                        "from campaigns where code = 'daklak-2025'").fetchone() == ("0.75", "3")
 
 

@@ -386,74 +386,173 @@ def test_weekly_timeline_and_unit_weekly_activity(con):
 
 
 def test_lagging_reasons(con):
+    # metrics.md "Lagging communes" (revised), as of Wednesday 19/11: W1–W6 are due
     r = by(run(con, "lagging_reasons"), "unit_code", "rule_code")
-    assert set(r) == {
-        ("X2", "missing_reports"), ("X2", "low_reporting_rate"), ("X2", "behind_plan"),
-        ("X2", "silent_channel"), ("X2", "sharp_drop"),
-        ("X3", "missing_reports"), ("X3", "low_reporting_rate"), ("X3", "behind_plan"),
-        ("X3", "silent_channel"),
-        ("X1", "sharp_drop"),
-    }
-    assert r["X2", "missing_reports"]["reason"] == \
-        "Không nộp báo cáo 2 tuần gần nhất (tuần 03/11–09/11 và 10/11–16/11)"
-    # X2, last 4 due weeks W3–W6: only W3 received
-    assert r["X2", "low_reporting_rate"]["reason"] == \
-        "Tỷ lệ nộp báo cáo 25% trong 4 tuần gần nhất (dưới 75%)"
-    # X2 phase 2 completion 4/(78/7)/2 = 17.9 %, expected 28/39 = 71.8 %
-    assert r["X2", "behind_plan"]["reason"] == "Hoàn thành 18% kế hoạch đợt, dưới mức cần đạt 72% − 15%"
-    assert r["X2", "silent_channel"]["reason"] == (
-        "Các kênh Mạng xã hội và Tuyên truyền trực quan không có hoạt động trong đợt hiện tại "
-        "(đã qua 72% thời gian đợt)")
-    assert r["X3", "silent_channel"]["reason"] == (
-        "Các kênh Hệ thống thông tin cơ sở; Mạng xã hội và Tuyên truyền trực quan không có hoạt "
-        "động trong đợt hiện tại (đã qua 72% thời gian đợt)")
-    # X1: 10 a week in W1–W4, 2 a week in W5–W6
+    assert set(r) == {("X3", "reporting"), ("X2", "reporting"), ("X2", "progress"),
+                      ("X1", "sharp_drop")}
+    # X3 never reported: one reason, no "behind plan" or "silent channel" for the same fact
+    assert r["X3", "reporting"]["reason"] == "Chưa gửi báo cáo nào"
+    # X2, last 4 due weeks W3–W6: only W3 received; the words name the two missing weeks. The
+    # silent channels are not a reason: X2 reported only 1 of the last 4 weeks (missing reports
+    # are the reporting reason), and neither is a drop (the last 2 weeks were not received)
+    assert r["X2", "reporting"]["reason"] == "Không nộp 2 tuần gần nhất (03/11–09/11, 10/11–16/11)"
+    assert r["X2", "reporting"]["value"] == pytest.approx(0.25)
+    # X2 phase 2 completion (4/(78/7) + 0/10)/2 = 17.9 %, expected 28/39 = 71.8 %
+    assert r["X2", "progress"]["reason"] == "Hoàn thành 18% đợt 2, cần đạt 72%"
+    # X1: 10 a week in W1–W4, 2 a week in W5–W6, both received
     assert r["X1", "sharp_drop"]["reason"] == \
-        "Hoạt động 2 tuần gần nhất giảm còn 2,0/tuần so với trung bình 10,0/tuần 4 tuần trước"
-    # X2: W1 5, W2 2, W3 7 (version 2), W4 0 → 3.5 a week, then nothing
-    assert r["X2", "sharp_drop"]["reason"] == \
-        "Hoạt động 2 tuần gần nhất giảm còn 0,0/tuần so với trung bình 3,5/tuần 4 tuần trước"
-    assert r["X2", "missing_reports"]["weight"] == 3 and r["X1", "sharp_drop"]["weight"] == 1
-    assert r["X1", "sharp_drop"]["rule_name"] == "Hoạt động giảm mạnh"
+        "2 tuần gần nhất trung bình 2/tuần, giảm từ 10/tuần (4 tuần có báo cáo trước đó)"
+    assert (r["X2", "reporting"]["weight"], r["X2", "progress"]["weight"],
+            r["X1", "sharp_drop"]["weight"]) == (3, 3, 1)
+    assert (r["X3", "reporting"]["rule_name"], r["X2", "progress"]["rule_name"],
+            r["X1", "sharp_drop"]["rule_name"]) == ("Báo cáo", "Chậm so với kế hoạch", "Giảm mạnh")
 
 
-def test_lagging_units_ranked_by_score_then_completion(con):
+def test_lagging_units_never_reporting_first_then_score(con):
     u = run(con, "lagging_units")
-    assert list(u["unit_code"]) == ["X2", "X3", "X1"]
-    assert list(u["rank"]) == [1, 2, 3]
-    # default weights 3 + 2 + 2 + 1 + 1 = 9; X3: 3 + 2 + 2 + 1 = 8; X1: 1
-    assert list(u["score"]) == [9, 8, 1]
-    x2 = u.iloc[0]
-    assert list(x2["rule_codes"]) == ["missing_reports", "low_reporting_rate", "behind_plan",
-                                      "silent_channel", "sharp_drop"]
-    assert len(x2["reasons"]) == 5 and x2["reasons_text"].startswith("Không nộp báo cáo 2 tuần")
+    # X3 scores 3, X2 3 + 3 = 6, X1 1: X3 never sent a report and comes first all the same
+    assert list(u["unit_code"]) == ["X3", "X2", "X1"]
+    assert list(u["rank"]) == [1, 2, 3] and list(u["score"]) == [3, 6, 1]
+    assert list(u["never_reported"]) == [True, False, False]
+    x2 = u.iloc[1]
+    assert list(x2["rule_codes"]) == ["reporting", "progress"]
+    assert x2["reasons_text"] == ("Không nộp 2 tuần gần nhất (03/11–09/11, 10/11–16/11). "
+                                  "Hoàn thành 18% đợt 2, cần đạt 72%.")
     assert bool(x2["territorial"]) and x2["phase_number"] == 2
-    assert u.iloc[1]["completion"] == 0
+    assert x2["reporting_rate"] == pytest.approx(3 / 6)
     s = run(con, "campaign_summary").iloc[0]
     assert (s["lagging_units"], s["lagging_communes"]) == (3, 3)
 
 
+def test_lagging_weeks_in_a_row_and_previous_week(con):
+    u = by(run(con, "lagging_units"), "unit_code")
+    # X3 has lagged as of every Wednesday since 15/10 (W1 due 13/10): 19/11, 12/11, … 15/10 = 6
+    assert (u["X3"]["weeks_lagging"], u["X3"]["status"]) == (6, "still")
+    assert u["X3"]["status_label"] == "Chậm liên tiếp 6 tuần"
+    # X1's drop needs 4 reported weeks before the last 2: as of 12/11 only W1–W3 precede W4–W5
+    assert (u["X1"]["weeks_lagging"], u["X1"]["status"], u["X1"]["status_label"]) == \
+        (1, "new", "Mới chậm tuần này")
+    ch = by(run(con, "lagging_changes"), "unit_code")
+    assert {k: v["status"] for k, v in ch.items()} == {"X1": "new", "X2": "still", "X3": "still"}
+    assert list(ch["X1"]["reasons_before"]) == [] and ch["X1"]["status_label"] == "Mới chậm tiến độ"
+    # as of 12/11 X2's last two due weeks were W4 and W5
+    assert list(ch["X2"]["reasons_before"])[0] == \
+        "Không nộp 2 tuần gần nhất (27/10–02/11, 03/11–09/11)"
+
+
 def test_lagging_ties_broken_by_lower_completion(tmp_path):
-    # every rule weighs the same: X3 (4 rules) would outrank X2 (5 rules) only on weights;
-    # with all weights 0 but behind_plan 1 both score 1 and X3's completion (0) is lower
+    # only "progress" weighs: X2 (18 %) and Y1 (about 48 %) both score 1; X2's completion is lower.
+    # X3 (never reported) still comes first with score 0.
     path = tmp_path / "tie.duckdb"
-    build_fixture(path, params={"weights": {"missing_reports": 0, "low_reporting_rate": 0,
-                                            "behind_plan": 1, "silent_channel": 0, "sharp_drop": 0}})
+    build_fixture(path, params={"weights": {"reporting": 0, "progress": 1, "silent_channel": 0,
+                                            "sharp_drop": 0}})
     c = db.connect(path)
     try:
+        _add_commune(c, "Y1", "Xã Yên", {w: {"ttcs_tin_bai": 1, "mxh_facebook": 2} for w in (1, 2, 3, 4, 5, 6)})
         u = run(c, "lagging_units")
-        assert list(u["unit_code"][:2]) == ["X3", "X2"] and list(u["score"][:2]) == [1, 1]
+        assert list(u["unit_code"]) == ["X3", "X2", "Y1", "X1"]
+        assert list(u["score"]) == [0, 1, 1, 0]
     finally:
         c.close()
 
 
-def test_silent_channel_waits_for_a_third_of_the_phase(con):
-    # Friday 31/10 is day 9 of phase 2's 39 (23 %): no silent-channel reason yet
-    r = run(con, "lagging_reasons", as_of=date(2025, 10, 31))
-    assert "silent_channel" not in set(r["rule_code"])
-    # Tuesday 4/11 is day 13 of 39 = 33.3 % ≥ 0.3333
-    r = run(con, "lagging_reasons", as_of=date(2025, 11, 4))
-    assert "silent_channel" in set(r["rule_code"])
+def _add_commune(c, code: str, name: str, weeks: dict, received: dict | None = None,
+                 reports: list | None = None) -> None:
+    """A commune of the fixture's province with weekly reports ({week: values}, received on the
+    Monday after at 09:00 unless `received` says otherwise) and other reports ((start, end,
+    received, values))."""
+    c.execute("insert into units (era, code, name, short_name, kind, province_code) "
+              "values ('2025', ?, ?, ?, 'xa', '99')", [code, name, name])
+    rows = [(WEEKS[w - 1], WEEKS[w - 1] + timedelta(days=6), (received or {}).get(w, monday_after(w, 9)), v)
+            for w, v in weeks.items()] + list(reports or [])
+    for start, end, at, values in rows:
+        sid = c.execute("select coalesce(max(id), 0) + 1 from submissions").fetchone()[0]
+        c.execute("insert into submissions (id, campaign_code, unit_code, period_start, period_end, "
+                  "version, is_current, file_name, file_hash, file_size, received_at, submitted_by) "
+                  "values (?, ?, ?, ?, ?, 1, true, 'f.xlsx', ?, 1, ?, 'test')",
+                  [sid, CAMPAIGN, code, start, end, f"{code}-{sid}", at])
+        for ind, v in values.items():
+            c.execute("insert into report_values (submission_id, indicator_code, value) values (?, ?, ?)",
+                      [sid, ind, float(v)])
+
+
+@pytest.fixture(scope="module")
+def ext(tmp_path_factory):
+    """The fixture plus communes made for the lagging rules:
+    Y2  reports W3 and W5 only (full, steady values)
+    Y3  reports W1–W3 (ttcs 1 a week and nothing else)
+    Y4  one report 01/11–16/11 (Saturday to Sunday, 16 days), received Mon 17/11 09:00
+    Y5  reports W1–W3 on time, W4–W6 all on Mon 17/11 09:00 (ttcs 3, fb 5, tq_co 1 a week)"""
+    path = tmp_path_factory.mktemp("lagging") / "ext.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    full = {"ttcs_tin_bai": 3, "mxh_facebook": 5, "tq_co": 1}
+    _add_commune(c, "Y2", "Xã Yên Hòa", {3: full, 5: full})
+    _add_commune(c, "Y3", "Xã Yên Lạc", {w: {"ttcs_tin_bai": 1} for w in (1, 2, 3)})
+    _add_commune(c, "Y4", "Xã Yên Phú", {}, reports=[
+        (date(2025, 11, 1), date(2025, 11, 16), monday_after(6, 9), {"ttcs_tin_bai": 16})])
+    _add_commune(c, "Y5", "Xã Yên Thế", {w: full for w in range(1, 7)},
+                 received={w: monday_after(6, 9) for w in (4, 5, 6)})
+    yield c
+    c.close()
+
+
+def test_a_week_counts_as_received_when_a_report_covers_4_of_its_days(ext):
+    # Y4's report covers 2 days of W4 (Sat 01/11, Sun 02/11), all of W5 and W6: W4 is missing,
+    # though 2/16 of the values are spread into it
+    rates = by(run(ext, "reporting_rate_by_unit"), "unit_code")
+    assert (rates["Y4"]["received"], rates["Y4"]["expected"]) == (2, 6)
+    weeks = by(run(ext, "unit_reports", unit="Y4"), "week_label")
+    assert weeks["27/10–02/11"]["status"] == "missing"
+    assert weeks["03/11–09/11"]["status"] != "missing"
+    act = by(run(ext, "unit_weekly_activity", units=["Y4"]), "week_label")
+    assert act["27/10–02/11"]["activity"] == pytest.approx(2)
+
+
+def test_reporting_reason_in_words(ext):
+    r = by(run(ext, "lagging_reasons"), "unit_code", "rule_code")
+    # Y2: of the last 2 due weeks W5 was received, of the last 4 (W3–W6) 2: 50 % < 75 %
+    assert r["Y2", "reporting"]["reason"] == "Nộp 2/4 tuần gần nhất"
+    # Y4: W5, W6 received; W3, W4 not: 2/4
+    assert r["Y4", "reporting"]["reason"] == "Nộp 2/4 tuần gần nhất"
+    # Y5 sent W4–W6 late but before the as-of day: nothing missing, nothing lagging
+    assert not [k for k in r if k[0] == "Y5"]
+
+
+def test_rules_roll_across_phases(ext):
+    # Tuesday 28/10 (12:00): day 6 of phase 2's 39 (expected 15 %); W1–W3 are due, 2 of them in
+    # phase 1. Windows of due weeks run across the phase boundary.
+    r = by(run(ext, "lagging_reasons", as_of=datetime(2025, 10, 28, 12)), "unit_code", "rule_code")
+    # Y3 reported all 3 weeks with ttcs 1 a week: activity 3 against the pace phase 2 needs,
+    # (78/7 + 10) ÷ (39/7) = 148/39 a week × 3 weeks = 11.38 → 26 %, below half, on day 6 already.
+    # Its completion (4/78 + 0)/2 = 2.6 % is not 15 points below 15 %.
+    assert r["Y3", "progress"]["reason"] == "3 tuần có báo cáo gần nhất đạt 26% nhịp độ cần thiết"
+    # silent channels: Y3 had no activity in mxh and trực quan in any of the 3 due weeks
+    assert r["Y3", "silent_channel"]["reason"] == \
+        "Không có hoạt động Mạng xã hội và Tuyên truyền trực quan trong 3 tuần gần nhất"
+    # X2 (W1–W3 reported, zalo 3 in W1): only trực quan is silent
+    assert r["X2", "silent_channel"]["reason"] == \
+        "Không có hoạt động Tuyên truyền trực quan trong 3 tuần gần nhất"
+    # Y2 reported 1 of the 3 due weeks: its silence is the missing reports, not a second reason
+    assert ("Y2", "silent_channel") not in r and ("Y2", "reporting") in r
+
+
+def test_progress_reasons_combine_into_one(ext):
+    # as of 19/11 Y3 (nothing since W3) is behind plan and behind pace: one reason, both facts
+    r = by(run(ext, "lagging_reasons"), "unit_code", "rule_code")
+    assert r["Y3", "progress"]["reason"] == (
+        "Hoàn thành 3% đợt 2, cần đạt 72%; 3 tuần có báo cáo gần nhất đạt 26% nhịp độ cần thiết")
+    assert [k[1] for k in r if k[0] == "Y3"].count("progress") == 1
+
+
+def test_recovered_units_in_the_weekly_comparison(ext):
+    # Y5: as of 12/11 W4 and W5 were missing (sent 17/11); as of 19/11 it is no longer lagging
+    ch = by(run(ext, "lagging_changes"), "unit_code")
+    assert ch["Y5"]["status"] == "recovered" and ch["Y5"]["status_label"] == "Hết chậm tiến độ"
+    assert list(ch["Y5"]["reasons_before"])[0] == \
+        "Không nộp 2 tuần gần nhất (27/10–02/11, 03/11–09/11)"
+    assert list(ch["Y5"]["reasons_now"]) == []
+    assert "Y5" not in set(run(ext, "lagging_units")["unit_code"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -50,15 +50,17 @@ WEEKDAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 
             "saturday": 6, "sunday": 7}
 
 # Metric parameters (../shared/docs/metrics.md) and their defaults.
-DEFAULT_WEIGHTS = {"missing_reports": 3, "low_reporting_rate": 2, "behind_plan": 2,
-                   "silent_channel": 1, "sharp_drop": 1}
+DEFAULT_WEIGHTS = {"reporting": 3, "progress": 3, "silent_channel": 2, "sharp_drop": 1}
 DEFAULT_PARAMS: dict[str, Any] = {
     "weights": DEFAULT_WEIGHTS,
     "missing_weeks": 2,
     "low_rate": 0.75,
     "low_rate_weeks": 4,
     "behind_tolerance": 0.15,
-    "silent_fraction": 0.3333,
+    "pace_weeks": 4,
+    "pace_ratio": 0.5,
+    "silent_weeks": 4,
+    "silent_min_reported": 2,
     "drop_recent_weeks": 2,
     "drop_baseline_weeks": 4,
     "drop_ratio": 0.5,
@@ -66,9 +68,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "outlier_min_units": 8,
     "cumulative_tolerance": 0.10,
 }
-_INT_PARAMS = {"missing_weeks", "low_rate_weeks", "drop_recent_weeks", "drop_baseline_weeks",
+_INT_PARAMS = {"missing_weeks", "low_rate_weeks", "pace_weeks", "silent_weeks", "silent_min_reported",
+               "drop_recent_weeks", "drop_baseline_weeks",
                "outlier_min_units"}
-_FRACTION_PARAMS = {"low_rate", "behind_tolerance", "silent_fraction", "drop_ratio",
+_FRACTION_PARAMS = {"low_rate", "behind_tolerance", "pace_ratio", "drop_ratio",
                     "cumulative_tolerance"}
 
 _TOP_KEYS = {"code", "title", "issuer", "doc_number", "doc_date", "province", "era",
