@@ -12,6 +12,7 @@ import duckdb
 from loaders.store import db
 from loaders.reference import indicators
 from loaders.reference import masterdata
+from loaders.reference import unit_codes
 
 
 def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[str, object]:
@@ -19,8 +20,14 @@ def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[s
     from loaders.reference import campaigns
 
     done: dict[str, object] = {}
+    # a store built before official commune codes is rewritten once, before any reload (its units
+    # table tells which codes it holds); a new store records, after its load, that it has them
+    recoded = unit_codes.upgrade(con)
+    if recoded:
+        done["unit_codes"] = recoded
     if reload or not masterdata.is_loaded(con):
         done["masterdata"] = masterdata.load(con)
+    unit_codes.upgrade(con)
     if reload or con.execute("select count(*) from indicators").fetchone()[0] == 0:
         done["indicators"] = indicators.load(con)
     done["campaigns"] = campaigns.load_all(con)

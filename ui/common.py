@@ -53,7 +53,12 @@ def data_version() -> int:
 def _ensure_data(con) -> None:
     """A fresh database gets master data and, when it has no report at all, the demo."""
     from loaders import setup as bootstrap
+    from loaders.reference import unit_codes
 
+    if not unit_codes.is_done(con):
+        # a store built before official commune codes (issue 11): its codes are rewritten once
+        with st.spinner("Đang chuyển mã đơn vị hành chính sang mã chính thức…"):
+            unit_codes.upgrade(con)
     if con.execute("select count(*) from campaigns").fetchone()[0] == 0:
         with st.spinner("Đang khởi tạo cơ sở dữ liệu (đơn vị hành chính, chỉ tiêu, kế hoạch)…"):
             bootstrap.ensure_ready(con)

@@ -49,3 +49,20 @@ def fold_key(text: object) -> str:
     if not s.isascii():
         s = s.replace("đ", "d")
     return _NOT_KEY.sub("", s)
+
+
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook above, dot below
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2019": "'", "\u2018": "'",
+                         "\u02bc": "'", "`": "'"})
+
+
+def tone_key(text: object) -> str:
+    """Lower-case, diacritics kept, tone mark placement made irrelevant ("Thuỷ" = "Thủy", "Hoà" = "Hòa")
+    and dashes/apostrophes unified: two spellings of one official name compare equal, while names
+    that differ only by a diacritic ("Văn Lăng" / "Văn Lang") stay apart."""
+    s = unicodedata.normalize("NFD", clean(text).lower().translate(_DASHES))
+    words = []
+    for w in s.split(" "):
+        # the tone mark of a syllable moved to its end: placement conventions differ, the tone does not
+        words.append("".join(ch for ch in w if ch not in _TONES) + "".join(ch for ch in w if ch in _TONES))
+    return unicodedata.normalize("NFC", " ".join(words)).replace(" - ", "-")

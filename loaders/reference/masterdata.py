@@ -1,13 +1,16 @@
 """Real administrative units, loaded from the MIT-licensed packages, never hand-typed.
 
-- `vietnam-provinces` gives the official names and codes of the 34 provinces and 3,321 commune-level
-  units since 1 July 2025.
-- `vietnamadminunits` gives each new unit's centroid and area, the legacy (pre-2025) provinces,
-  districts and communes, and the official old→new mapping.
+- `vietnamadminunits` gives the 3,321 commune-level units since 1 July 2025 with the statistics
+  office's (GSO) codes, each with its centroid and area; the legacy (pre-2025) provinces, districts
+  and communes; and the official old→new mapping. Its codes agree with the GSO list of 25/6/2025
+  (tests/data/official_units_2025.csv, tests/test_masterdata.py) but for the one fixed in CODE_FIXES.
+- `vietnam-provinces` gives the names and codes of the 34 provinces.
 
-The two packages disagree on the code of about 120 new units; we take codes and names from
-`vietnam-provinces` (its purpose is the official code list) and attach centroid/area from
-`vietnamadminunits` by province and folded name.
+Codes, never folded names, tie things together: eight pairs of communes of one province differ only
+by a diacritic (Văn Lăng / Văn Lang), so the old→new mapping is joined on the package's own keys,
+which keep diacritics where they are needed, and each key leads to a code.
+(`vietnam-provinces` was the source of commune codes before; ~120 of them are not the official ones:
+loaders/reference/unit_codes.py rewrites stores built then.)
 
 Speed (a new database pays this once, before its first ingest): the tables are built as plain Python
 rows from the package's SQLite file and inserted column-wise (unnest of list parameters), without
@@ -91,12 +94,23 @@ def _float(v) -> float | None:
     return None if v is None else float(v)
 
 
+# The package's code where it is not the GSO's: Xã Ba Chẽ (Quảng Ninh) carries the code of the old
+# Thị trấn Ba Chẽ; the GSO list gives the new commune 06978.
+CODE_FIXES = {"06970": "06978"}
+
+
+def new_code(row: dict) -> str:
+    code = _code(row["wardCode"], 5)
+    return CODE_FIXES.get(code, code)
+
+
 def build_rows() -> dict[str, list[tuple]]:
     """Every master-data table as a list of row tuples (columns in COLUMNS order), ready to insert."""
-    from vietnam_provinces import Province, Ward
+    from vietnam_provinces import Province
 
-    vau_new = _vau("select provinceCode, provinceKey, provinceLat, provinceLon, ward, wardShort, "
-                   "wardKey, wardCode, wardLat, wardLon, wardAreaKm2, wardKeywords from admin_units")
+    vau_new = _vau("select provinceCode, provinceKey, provinceLat, provinceLon, ward, wardShort, wardType, "
+                   "wardKey, wardCode, wardLat, wardLon, wardAreaKm2, wardKeywords from admin_units "
+                   "order by wardCode")
     prov_pos = _first_by(vau_new, "provinceCode", ("provinceLat", "provinceLon"))
     provinces = []
     for p in Province.iter_all():
@@ -106,30 +120,19 @@ def build_rows() -> dict[str, list[tuple]]:
         provinces.append(("2025", code, name, name.replace("Thành phố ", "").replace("Tỉnh ", ""),
                           _float(pos.get("provinceLat")), _float(pos.get("provinceLon"))))
 
-    by_name: dict[tuple, list] = {}
-    by_code = {}
-    for r in vau_new:
-        r["fk"] = fold_key(r["ward"])
-        by_name.setdefault((r["provinceCode"], r["fk"]), []).append(r)
-        by_code[r["wardCode"]] = r
     units, aliases = [], []
-    for w in Ward.iter_all():
-        name = clean(w.name)
-        pcode = _code(w.province_code, 2)
-        code = _code(w.code, 5)
-        kind = KIND_FROM_TYPE[w.division_type.value]
-        # by province and name first (the packages disagree on some codes), else by code alone
-        attrs = _pick(by_name.get((pcode, fold_key(name)), []), code) or by_code.get(code)
+    for r in vau_new:
+        name = clean(r["ward"])
+        code = new_code(r)
+        kind = _kind(r["wardType"])
         short = name.split(" ", 1)[1] if kind != "dac_khu" else name.replace("Đặc khu ", "")
-        units.append(("2025", code, name, short, kind, pcode, None,
-                      None if attrs is None else _float(attrs["wardLat"]),
-                      None if attrs is None else _float(attrs["wardLon"]),
-                      None if attrs is None else _float(attrs["wardAreaKm2"])))
+        units.append(("2025", code, name, short, kind, _code(r["provinceCode"], 2), None,
+                      _float(r["wardLat"]), _float(r["wardLon"]), _float(r["wardAreaKm2"])))
         keys = {fold_key(name), fold_key(short)}
-        if attrs is not None and attrs["wardKeywords"]:
-            keys |= set(json.loads(attrs["wardKeywords"]))
+        if r["wardKeywords"]:
+            # the package keeps diacritics in the keywords of twin names; ours are folded
+            keys |= {fold_key(k) for k in json.loads(r["wardKeywords"])}
         aliases += [("2025", code, k, "package") for k in sorted(keys) if k]
-    new_units = list(units)
 
     legacy = _vau("select province, provinceShort, provinceCode, provinceLat, provinceLon, provinceKey, "
                   "district, districtType, districtCode, districtLat, districtLon, districtKey, "
@@ -158,38 +161,30 @@ def build_rows() -> dict[str, list[tuple]]:
 
     return {"provinces": provinces, "districts": districts, "units": units,
             "unit_aliases": list(dict.fromkeys(aliases)),
-            "unit_history": _history(vau_new, new_units, legacy)}
+            "unit_history": _history(vau_new, legacy)}
 
 
-def _pick(candidates: list[dict], code: str) -> dict | None:
-    """The package row for an official unit: the one with the same code, else the only one by name."""
-    same = [c for c in candidates if c["wardCode"] == code]
-    if same:
-        return same[0]
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def _history(vau_new: list[dict], units_new: list[tuple], legacy: list[dict]) -> list[tuple]:
-    """Old commune → new commune(s), from the package's official conversion tables."""
+def _history(vau_new: list[dict], legacy: list[dict]) -> list[tuple]:
+    """Old commune → new commune(s), from the package's official conversion tables. Its ward keys
+    keep diacritics for names that would otherwise collide in a province ("xãvănlăng"), so each key
+    leads to exactly one code."""
     conv = json.loads((_VAU / "converter_2025.json").read_text(encoding="utf-8"))
-    official = {(u[5], fold_key(u[2])): u[1] for u in units_new}
-    new_code = {}
-    for r in vau_new:
-        new_code[(r["provinceKey"], r["wardKey"])] = official.get((r["provinceCode"], r["fk"]))
+    new_code_of = {(r["provinceKey"], r["wardKey"]): new_code(r) for r in vau_new}
+    assert len(new_code_of) == len(vau_new), "ward keys of the package are not unique in a province"
     old_code = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"]
                 for r in legacy if r["wardCode"] is not None}
     rows = set()
     for pkey, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for wkey, olds in wards.items():
             for old in olds:
-                n, o = new_code.get((pkey, wkey)), old_code.get(old)
+                n, o = new_code_of.get((pkey, wkey)), old_code.get(old)
                 if n and o:
                     rows.add((o, n, True))
     divided = {}
     for pkey, olds in conv["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old, news in olds.items():
             for nw in news:
-                n, o = new_code.get((pkey, nw["newWardKey"])), old_code.get(old)
+                n, o = new_code_of.get((pkey, nw["newWardKey"])), old_code.get(old)
                 if n and o:
                     divided[(o, n)] = bool(nw["isDefaultNewWard"])
     keys = {(o, n) for o, n, _ in rows}
@@ -199,18 +194,24 @@ def _history(vau_new: list[dict], units_new: list[tuple], legacy: list[dict]) ->
 
 def load(con: duckdb.DuckDBPyConnection, actor: str = "system") -> dict[str, int]:
     """Replace all master data in one transaction; return row counts."""
+    with transaction(con):
+        return replace(con, actor)
+
+
+def replace(con: duckdb.DuckDBPyConnection, actor: str = "system") -> dict[str, int]:
+    """Replace all master data inside the caller's transaction (loaders/reference/unit_codes.py
+    rewrites the stored codes and reloads in one); return row counts."""
     tables = build_rows()
     counts = {}
-    with transaction(con):
-        for table, rows in tables.items():
-            con.execute(f"delete from {table}")
-            cols = COLUMNS[table]
-            if rows:
-                con.execute(f"insert into {table} ({', '.join(cols)}) "
-                            f"select {', '.join(f'unnest(${c})' for c in cols)}",
-                            {c: list(v) for c, v in zip(cols, zip(*rows))})
-            counts[table] = len(rows)
-        audit(con, actor, "masterdata.load", None, json.dumps(counts))
+    for table, rows in tables.items():
+        con.execute(f"delete from {table}")
+        cols = COLUMNS[table]
+        if rows:
+            con.execute(f"insert into {table} ({', '.join(cols)}) "
+                        f"select {', '.join(f'unnest(${c})' for c in cols)}",
+                        {c: list(v) for c, v in zip(cols, zip(*rows))})
+        counts[table] = len(rows)
+    audit(con, actor, "masterdata.load", None, json.dumps(counts))
     return counts
 
 
