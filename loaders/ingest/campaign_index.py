@@ -1,5 +1,6 @@
 """Everything ingestion needs to know about one campaign, loaded once: its row, phases and params, its
-reporting units (match_units) and the indicator catalog (match_indicators)."""
+reporting units (match_units), the indicator catalog (match_indicators) and the provinces and
+districts of its territory (places)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import duckdb
 
 from loaders.ingest.match_indicators import IndicatorIndex
 from loaders.ingest.match_units import UnitIndex
+from loaders.ingest.places import Places
 
 @dataclass
 class CampaignIndex:
@@ -17,6 +19,7 @@ class CampaignIndex:
     units: UnitIndex
     indicators: IndicatorIndex
     params: dict
+    places: Places | None = None
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, campaign_code: str) -> "CampaignIndex":
@@ -31,4 +34,4 @@ class CampaignIndex:
         phases = con.execute("select number, name, start_date, end_date from phases where campaign_code = ? "
                              "order by number", [campaign_code]).fetchall()
         campaign["phases"] = phases
-        return cls(campaign, UnitIndex(con, campaign), IndicatorIndex(con), params)
+        return cls(campaign, UnitIndex(con, campaign), IndicatorIndex(con), params, Places(con, campaign))

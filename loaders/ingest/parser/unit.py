@@ -1,4 +1,5 @@
-"""Who sent the report: template metadata, the title block, the file name."""
+"""Who sent the report: template metadata, the title block, the file name; and whether the province
+and district the report names are the campaign's (places)."""
 from __future__ import annotations
 
 from loaders.common.text import clean
@@ -17,8 +18,11 @@ class UnitMixin:
 
     def _unit(self) -> None:
         out, units = self.out, self.ix.units
+        districts = self._places()
+        if districts is None:
+            return
         meta_code = clean(out.meta.get("unit_code", "")) if out.meta else ""
-        title = self._unit_from_titles()
+        title = self._unit_from_titles(districts)
         if meta_code:
             code = units.by_code(meta_code)
             if code is None:
@@ -44,7 +48,7 @@ class UnitMixin:
                 out.add(level, text, sheet, ref)
             return
         for piece in file_name_candidates(self.file):
-            m = units.match_text(piece) or units.match_exact(piece)
+            m = units.match_text(piece, district_hint=districts or None) or units.match_exact(piece)
             if m is not None:
                 if m.code is None:
                     out.add("error", f"Tên đơn vị “{m.written}” trong tên tệp ứng với nhiều đơn vị: "
@@ -62,9 +66,31 @@ class UnitMixin:
                          f"“{self.campaign['code']}” (ví dụ “UBND XÃ EA KAO”), tên tệp cũng không. Hãy ghi tên đơn vị ở "
                          "góc trên bên trái hoặc dùng tệp mẫu của đơn vị.", first[0], first[1])
 
-    def _unit_from_titles(self) -> tuple[UnitMatch, str, str] | None:
+    def _places(self) -> set[str] | None:
+        """Provinces and districts named in the title block and the file name. One that is not the
+        campaign's territory refuses the file (None: another province's commune may share a name
+        with one of ours); else the territory's districts named, where old commune names are
+        looked up."""
+        places = self.ix.places
+        if places is None:
+            return set()
+        found = [(p, sheet, ref) for sheet, ref, text in self.title_texts for p in places.find(text)]
+        found += [(p, None, None) for p in places.find(file_name_candidates(self.file)[0])]
+        bad = [(p, sheet, ref) for p, sheet, ref in found if places.outside([p])]
+        if bad:
+            named = "; ".join(dict.fromkeys(f"“{p.written}” ({p.display})" for p, _, _ in bad))
+            where = "tên tệp" if bad[0][1] is None else "phần tiêu đề"
+            self.out.add("error", f"Báo cáo ghi {named} ở {where}: không thuộc địa bàn của kế hoạch "
+                                  f"“{self.campaign['code']}” ({places.campaign_display}), nên không được nhận "
+                                  "(đơn vị cùng tên ở tỉnh, huyện khác không phải đơn vị của kế hoạch). Nếu đây đúng "
+                                  "là báo cáo của đơn vị trong kế hoạch, hãy sửa tên tỉnh, huyện hoặc dùng tệp mẫu "
+                                  "của đơn vị.", bad[0][1], bad[0][2])
+            return None
+        return places.districts_of([p for p, _, _ in found])
+
+    def _unit_from_titles(self, districts: set[str] | None = None) -> tuple[UnitMatch, str, str] | None:
         units = self.ix.units
-        hint: set[str] = set()
+        hint: set[str] = set(districts or ())
         for _, _, text in self.title_texts:
             hint |= units.district_hint(text)
         for strong in (True, False):
