@@ -32,6 +32,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_browser.py
 
 clean-db:
 	rm -rf data/db

@@ -2,43 +2,77 @@
 import streamlit as st
 
 from loaders.accounts import auth
-from ui.common import current_user, sign_out
+from ui import session
+from ui.common import connection, current_user, sign_out
+from ui.vietnamese import apply_page_style
 
 st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
+apply_page_style()
 
-OVERVIEW = st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", url_path="tong-quan")
-MAP = st.Page("pages/map.py", title="Bản đồ", icon=":material/map:", url_path="ban-do")
-TIMELINE = st.Page("pages/timeline.py", title="Tiến độ", icon=":material/timeline:", url_path="tien-do")
-PLAN = st.Page("pages/plan.py", title="Kế hoạch", icon=":material/description:", url_path="ke-hoach")
-LAGGING = st.Page("pages/lagging.py", title="Xã chậm tiến độ", icon=":material/warning:", url_path="xa-cham-tien-do")
-SUBMISSIONS = st.Page("pages/submissions.py", title="Tình hình nộp báo cáo", icon=":material/fact_check:",
-                      url_path="tinh-hinh-nop")
-UPLOAD = st.Page("pages/upload.py", title="Nộp báo cáo", icon=":material/upload_file:", url_path="nop-bao-cao")
-SETTINGS = st.Page("pages/settings.py", title="Cài đặt", icon=":material/settings:", url_path="cai-dat")
-AUDIT = st.Page("pages/audit.py", title="Nhật ký hoạt động", icon=":material/history:", url_path="nhat-ky")
-
-# What each role sees. Hiding a page is only the first line: the loaders and queries check the role too.
-LEADERSHIP = [OVERVIEW, MAP, TIMELINE, PLAN]
-INSPECTION = [LAGGING, SUBMISSIONS]
-NAVIGATION = {
-    "quan_tri": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION, "Đơn vị": [UPLOAD],
-                 "Quản trị": [SETTINGS, AUDIT]},
-    "lanh_dao": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION},
-    "kiem_tra": {"Kiểm tra": INSPECTION, "Lãnh đạo": LEADERSHIP},
-    "can_bo": {"Đơn vị": [UPLOAD, SUBMISSIONS, PLAN]},
+# Every page: (script, title, icon, address). Built anew on each run (st.Page objects carry their
+# visibility, which depends on the account).
+PAGES = {
+    "overview": ("pages/overview.py", "Tổng quan", ":material/dashboard:", "tong-quan"),
+    "map": ("pages/map.py", "Bản đồ", ":material/map:", "ban-do"),
+    "timeline": ("pages/timeline.py", "Tiến độ", ":material/timeline:", "tien-do"),
+    "plan": ("pages/plan.py", "Kế hoạch", ":material/description:", "ke-hoach"),
+    "lagging": ("pages/lagging.py", "Xã chậm tiến độ", ":material/warning:", "xa-cham-tien-do"),
+    "submissions": ("pages/submissions.py", "Tình hình nộp báo cáo", ":material/fact_check:", "tinh-hinh-nop"),
+    "upload": ("pages/upload.py", "Nộp báo cáo", ":material/upload_file:", "nop-bao-cao"),
+    "settings": ("pages/settings.py", "Cài đặt", ":material/settings:", "cai-dat"),
+    "audit": ("pages/audit.py", "Nhật ký hoạt động", ":material/history:", "nhat-ky"),
 }
 
-user = current_user()
-if user is None:
-    page = st.navigation([st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:",
-                                  url_path="dang-nhap")], position="hidden")
-    page.run()
-    st.stop()
+# What each role sees. Hiding a page is only the first line: the loaders and queries check the role too.
+LEADERSHIP = ["overview", "map", "timeline", "plan"]
+INSPECTION = ["lagging", "submissions"]
+NAVIGATION = {
+    "quan_tri": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION, "Đơn vị": ["upload"],
+                 "Quản trị": ["settings", "audit"]},
+    "lanh_dao": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION},
+    "kiem_tra": {"Kiểm tra": INSPECTION, "Lãnh đạo": LEADERSHIP},
+    "can_bo": {"Đơn vị": ["upload", "submissions", "plan"]},
+}
 
-page = st.navigation(NAVIGATION[user.role])
+
+def _page(key: str, hidden: bool = False) -> st.Page:
+    script, title, icon, url = PAGES[key]
+    return st.Page(script, title=title, icon=icon, url_path=url, visibility="hidden" if hidden else "visible")
+
+
+user = current_user()
+session.write_cookie()
+if user is None:
+    # Every page is registered (hidden) so that a bookmarked address resolves, without Streamlit's
+    # "page not found" box; the form shows on it, and after sign-in the person lands there.
+    login = st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
+                    default=True)
+    pages = {k: _page(k, hidden=True) for k in PAGES}
+    asked = st.navigation([login, *pages.values()], position="hidden")
+    if asked is not login:
+        st.session_state["auth_wanted"] = next(k for k, p in pages.items() if p.url_path == asked.url_path)
+    user = session.login_form(connection())
+    if user is None:
+        st.stop()
+    allowed = [k for keys in NAVIGATION[user.role].values() for k in keys]
+    wanted = st.session_state.pop("auth_wanted", None)
+    st.switch_page(pages[wanted if wanted in allowed else allowed[0]])
+
+sections = {name: [_page(k) for k in keys] for name, keys in NAVIGATION[user.role].items()}
+allowed = {k for keys in NAVIGATION[user.role].values() for k in keys}
+# pages of other roles stay reachable by address but hidden, and show a refusal instead of a
+# "page not found" box
+others = [_page(k, hidden=True) for k in PAGES if k not in allowed]
+first = next(iter(sections))
+sections[first] = sections[first] + others
+page = st.navigation(sections)
 with st.sidebar:
     st.caption(f"{user.display_name} · {auth.ROLES[user.role]}")
     if st.button("Đăng xuất", key="logout", icon=":material/logout:"):
         sign_out()
         st.rerun()
+if any(page.url_path == p.url_path for p in others):
+    st.warning("Tài khoản của bạn không xem được trang này.")
+    st.page_link(sections[first][0], label=f"Về trang {sections[first][0].title}")
+    st.stop()
 page.run()

@@ -1,7 +1,6 @@
 """Nhật ký hoạt động (admin): who did what and when — logins, uploads, replacements, settings, exports."""
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import pandas as pd
@@ -9,14 +8,10 @@ import plotly.express as px
 import streamlit as st
 
 from loaders.outputs.export import csv_bytes
+from ui import activity
 from ui.common import audit_event, current_user, q, vn_date
+from ui.vietnamese import plotly_config
 
-ACTIONS = {  # action prefix → what people call it
-    "login": "Đăng nhập", "upload": "Nộp báo cáo", "ingest": "Nộp báo cáo", "account": "Tài khoản",
-    "settings": "Cài đặt", "campaign": "Kế hoạch", "boundaries": "Ranh giới", "export": "Xuất dữ liệu",
-    "backup": "Sao lưu", "restore": "Khôi phục", "masterdata": "Dữ liệu gốc", "indicators": "Dữ liệu gốc",
-    "demo": "Dữ liệu minh họa",
-}
 
 user = current_user()
 if user is None or not user.is_admin:  # the navigation shows this page to admins only; check anyway
@@ -28,7 +23,7 @@ c1, c2 = st.columns(2)
 until = c2.date_input("Đến ngày", value=date.today(), key="aud_until", format="DD/MM/YYYY")
 since = c1.date_input("Từ ngày", value=until - timedelta(days=30), key="aud_since", format="DD/MM/YYYY")
 log = q("audit_log", since=since, until=until)
-log = log.assign(kind=log["action"].str.split(".").str[0].map(ACTIONS).fillna("Khác"))
+log = log.assign(kind=log["action"].map(activity.kind))
 
 kinds = sorted(log["kind"].unique())
 chosen = st.multiselect("Loại hoạt động", kinds, default=kinds, key="aud_kinds")
@@ -42,26 +37,22 @@ if not view.empty:
     per_day = view.assign(day=view["logged_at"].dt.date).groupby(["day", "kind"]).size().reset_index(name="n")
     fig = px.bar(per_day, x="day", y="n", color="kind", labels={"day": "Ngày", "n": "Số hoạt động", "kind": ""})
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h"))
-    st.plotly_chart(fig, width="stretch", key="aud_chart")
+    fig.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
+    fig.update_yaxes(tickformat=",d")
+    st.plotly_chart(fig, width="stretch", key="aud_chart", config=plotly_config())
 
 
-def _details(text) -> str:
-    if not isinstance(text, str) or not text:
-        return ""
-    try:
-        d = json.loads(text)
-    except ValueError:
-        return text
-    return "; ".join(f"{k}: {v}" for k, v in d.items()) if isinstance(d, dict) else str(d)
-
-
+# unit names of every campaign, for "Nộp báo cáo Phường Tân Lập tuần …"
+units = q("reporting_units", campaign=None)
+unit_names = dict(zip(units["unit_code"], units["unit_name"]))
 table = pd.DataFrame({
     "Thời điểm": view["logged_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
     "Người thực hiện": view["actor"],
     "Loại": view["kind"],
-    "Hoạt động": view["action"],
-    "Đối tượng": view["object"].fillna(""),
-    "Chi tiết": view["details"].map(_details),
+    "Hoạt động": [activity.describe(a, o, d, unit_names)
+                  for a, o, d in zip(view["action"], view["object"], view["details"])],
+    "Đối tượng": [activity.subject(a, o, d, unit_names)
+                  for a, o, d in zip(view["action"], view["object"], view["details"])],
 })
 st.dataframe(table, hide_index=True, width="stretch", key="aud_table")
 st.download_button("Tải nhật ký (CSV)", csv_bytes(table), file_name=f"nhat-ky_{since}_{until}.csv",

@@ -13,6 +13,7 @@ import streamlit as st
 from loaders.outputs.export import lagging_workbook
 from ui.common import audit_event, campaign_sidebar, current_user, q, vn_date, vn_number, vn_percent
 from ui.charts import FONT, HELP
+from ui.vietnamese import plotly_config
 
 R = st.column_config.TextColumn(alignment="right")      # Vietnamese-formatted numbers
 STATUS_COLORS = {"on_time": "#2e7d32", "late": "#ef6c00", "missing": "#c62828", "not_due": "#9e9e9e"}
@@ -97,7 +98,7 @@ fig = go.Figure(go.Bar(
 fig.update_layout(height=60 + 36 * len(counts), margin=dict(l=10, r=30, t=10, b=10), font=FONT)
 fig.update_xaxes(title="Số đơn vị vi phạm", range=[0, max(1, counts.max()) * 1.15])
 fig.update_yaxes(autorange="reversed", title=None)
-st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key="lag_rules_chart")
+st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False), key="lag_rules_chart")
 
 # ---------------------------------------------------------------------------------------------
 # The ranked list, and its export
@@ -254,7 +255,7 @@ if unit:
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(reports["week_label"]),
                      title=None)
     fig.update_yaxes(title="Hoạt động / tuần", rangemode="tozero")
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key="lag_unit_chart")
+    st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False), key="lag_unit_chart")
 
     st.dataframe(
         pd.DataFrame({
@@ -297,8 +298,9 @@ if unit:
         st.dataframe(
             pd.DataFrame({
                 "Nhiệm vụ": tasks["task_name"],
-                "Chỉ tiêu đợt": tasks["target"].map(lambda v: vn_number(v, 1)),
-                "Thực hiện": tasks["actual"].map(lambda v: vn_number(v, 1)),
+                # counts: whole numbers (a report spread over days gives a fraction to a phase)
+                "Chỉ tiêu đợt": tasks["target"].map(vn_number),
+                "Thực hiện": tasks["actual"].map(vn_number),
                 "Đạt": 100 * tasks["ratio"],
             }),
             hide_index=True, width="stretch", height="content",

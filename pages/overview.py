@@ -15,7 +15,8 @@ import streamlit as st
 
 from ui.common import campaign_sidebar, phase_sidebar, q, vn_date, vn_number, vn_percent
 from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, count_delta,
-                             pct_points)
+                       pct_points, steady)
+from ui.vietnamese import plotly_config
 
 campaign = campaign_sidebar()
 code = campaign["campaign_code"]
@@ -37,35 +38,112 @@ st.caption(
 # 1. Phase progress against the expected pace
 phase_no = int(phase["phase_number"]) if phase else (
     None if pd.isna(summary["phase_number"]) else int(summary["phase_number"]))
-province = q("phase_completion_province", campaign=code, as_of=as_of)
-province = province[province["unit_scope"] == "all"]
+province_all = q("phase_completion_province", campaign=code, as_of=as_of)
+province = province_all[province_all["unit_scope"] == "all"]
 row = province[province["phase_number"] == phase_no]
 phase_label = phase["phase_name"] if phase else summary["phase_name"]
 
+weeks = q("reporting_rate_by_week", campaign=code, as_of=as_of)
+last = weeks.iloc[-1] if len(weeks) else None
+last_before = weeks.iloc[-2] if len(weeks) > 1 else None
+r = row.iloc[0] if len(row) else None
+before = None
+if has_prev and r is not None:
+    pp = q("phase_completion_province", campaign=code, as_of=prev_day)
+    pp = pp[(pp["unit_scope"] == "all") & (pp["phase_number"] == phase_no)]
+    before = pp.iloc[0] if len(pp) else None
+
+# ---------------------------------------------------------------------------------------------
+# 0. The first screen (issue 13): the lagging communes and reporting first, four cards that speak
+# of the same things in the same words, then the communes most behind.
+h1, h2, h3, h4 = st.columns(4)
+lag_delta = count_delta(summary["lagging_communes"], None if prev is None else prev["lagging_communes"])
+h1.metric("Xã chậm tiến độ", f"{int(summary['lagging_communes'])}/{int(summary['communes'])}", lag_delta,
+          **steady(lag_delta, "inverse"), border=True, delta_description="so với 7 ngày trước",
+          help=HELP["lagging"] + " Số xã, phường, đặc khu chậm tiến độ / tổng số.")
+if last is not None:
+    rep_delta = pct_points(last["reporting_rate"], None if last_before is None else last_before["reporting_rate"])
+    h2.metric("Tỷ lệ nộp báo cáo", vn_percent(last["reporting_rate"], 1), rep_delta, **steady(rep_delta),
+              border=True, delta_description=f"tuần {last['week_label']} so với tuần trước",
+              help=HELP["reporting_rate"] + f" Tuần {last['week_label']} (tuần gần nhất đã đến hạn): "
+                   f"{int(last['received'])}/{int(last['expected'])} báo cáo; hạn nộp "
+                   f"{pd.Timestamp(last['deadline']):%H:%M} ngày {vn_date(last['deadline'])}.",
+              chart_data=(100 * weeks["reporting_rate"]).round(1).tolist(), chart_type="area")
+if r is not None:
+    done_delta = pct_points(r["completion"], None if before is None else before["completion"])
+    h3.metric("Hoàn thành đợt", vn_percent(r["completion"]), done_delta, **steady(done_delta), border=True,
+              delta_description=f"cần đạt {vn_percent(r['expected'])}",
+              help=HELP["completion"] + " Mũi tên: so với 7 ngày trước.")
+    com = province_all[(province_all["unit_scope"] == "commune") & (province_all["phase_number"] == phase_no)]
+    if len(com):
+        cm = com.iloc[0]
+        h4.metric("Xã đạt mức cần đạt", f"{int(cm['units_on_track'])}/{int(cm['units'])}",
+                  border=True, delta_description=f"{vn_percent(cm['share_on_track'])} số xã, phường",
+                  help=HELP["share_on_track"])
+
+# ---------------------------------------------------------------------------------------------
+# The communes most behind, and what changed in the lagging list
+st.subheader("10 xã, phường chậm tiến độ nhất", help=HELP["lagging"] + "\n\n" + HELP["score"])
+lagging = q("lagging_units", campaign=code, as_of=as_of)
+communes = lagging[lagging["territorial"]].sort_values("rank").reset_index(drop=True)
+if communes.empty:
+    st.success("Không có xã, phường nào chậm tiến độ vào ngày đang xem.")
+else:
+    top = communes.head(10)
+    table = pd.DataFrame({
+        "Hạng": range(1, len(top) + 1),
+        "Xã, phường": top["unit_name"],
+        "Điểm": top["score"],
+        "Lý do": top["reasons"].map(lambda rs: " • ".join(rs)),
+        "Hoàn thành đợt": 100 * top["completion"],
+        "Số tuần chậm": top["weeks_lagging"],
+    })
+    st.dataframe(
+        table, hide_index=True, width="stretch", row_height=64, height="content",
+        column_config={
+            "Hạng": st.column_config.NumberColumn(width=45),
+            "Xã, phường": st.column_config.TextColumn(width=140),
+            "Điểm": st.column_config.NumberColumn(format="%.0f", width=50, help=HELP["score"]),
+            "Lý do": st.column_config.TextColumn(width=480, help=HELP["lagging"]),
+            "Hoàn thành đợt": st.column_config.ProgressColumn(
+                format="%.0f%%", min_value=0, max_value=100, width=100, help=HELP["completion"]),
+            "Số tuần chậm": st.column_config.NumberColumn(
+                format="%d", width=70, help="Số tuần liên tiếp đơn vị bị xếp chậm tiến độ."),
+        },
+    )
+if prev is not None:
+    changes = q("lagging_changes", campaign=code, as_of=as_of)
+    changes = changes[changes["territorial"]]
+    added = sorted(changes.loc[changes["status"] == "new", "unit_name"])
+    removed = sorted(changes.loc[changes["status"] == "recovered", "unit_name"])
+    st.markdown(
+        f"**So với {vn_date(prev_day)}:** "
+        + (f"{len(added)} xã, phường mới chậm tiến độ ({', '.join(added)})" if added
+           else "không có xã, phường mới chậm tiến độ")
+        + "; "
+        + (f"{len(removed)} xã, phường đã hết chậm ({', '.join(removed)})." if removed
+           else "không có xã, phường nào hết chậm.")
+    )
+st.page_link("pages/lagging.py", label="Xem toàn bộ danh sách, lọc theo lý do và xuất Excel", icon="⚠️")
+
+# ---------------------------------------------------------------------------------------------
+# 1. Phase progress against the expected pace
 st.subheader((f"Tiến độ {phase_label}" if phase_label and not pd.isna(phase_label) else "Tiến độ các đợt")
              + f" đến ngày {vn_date(as_of)}")
 if phase_no is None or row.empty:
     st.info("Đợt này chưa bắt đầu vào ngày đang xem: chưa có tiến độ để so sánh.")
 else:
-    r = row.iloc[0]
-    before = None
-    if has_prev:
-        pp = q("phase_completion_province", campaign=code, as_of=prev_day)
-        pp = pp[(pp["unit_scope"] == "all") & (pp["phase_number"] == phase_no)]
-        before = pp.iloc[0] if len(pp) else None
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Hoàn thành đợt", vn_percent(r["completion"]),
-              pct_points(r["completion"], None if before is None else before["completion"]),
-              help=HELP["completion"] + " Mũi tên: so với 7 ngày trước.", border=True)
+    c2, c3, c4 = st.columns(3)
     c2.metric("Mức cần đạt", vn_percent(r["expected"]),
               help=HELP["expected"] + f" Ngày đang xem: {vn_date(as_of)}.", border=True)
     gap = round(100 * (r["completion"] - r["expected"]))
     c3.metric("Cao hơn mức cần đạt" if gap >= 0 else "Thấp hơn mức cần đạt", f"{abs(gap)} điểm %",
               help="Mức hoàn thành đợt trừ mức cần đạt, tính bằng điểm phần trăm.", border=True)
-    c4.metric("Đơn vị đạt tiến độ", vn_percent(r["share_on_track"]),
-              pct_points(r["share_on_track"], None if before is None else before["share_on_track"]),
-              help=HELP["share_on_track"] + " Mũi tên: so với 7 ngày trước.",
-              border=True, delta_description=f"{int(r['units_on_track'])}/{int(r['units'])} đơn vị")
+    on_track_delta = pct_points(r["share_on_track"], None if before is None else before["share_on_track"])
+    c4.metric("Đơn vị đạt mức cần đạt", vn_percent(r["share_on_track"]), on_track_delta,
+              **steady(on_track_delta), help=HELP["share_on_track"] + " Mũi tên: so với 7 ngày trước.",
+              border=True, delta_description=f"{int(r['units_on_track'])}/{int(r['units'])} đơn vị "
+                                             "(cả sở, ngành)")
 
     # every started phase: completion as a bar, the expected pace as a marker
     bars = province.sort_values("phase_number")
@@ -88,13 +166,12 @@ else:
                       legend=dict(orientation="h", y=-0.25), barmode="overlay", separators=",.")
     fig.update_xaxes(range=[0, 105], ticksuffix="%", title=None)
     fig.update_yaxes(autorange="reversed", title=None)
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
     st.caption("Thanh xanh: đạt hoặc vượt mức cần đạt; thanh cam: chậm hơn. Vạch đen: mức cần đạt "
                "(phần thời gian của đợt đã trôi qua).")
 
 # ---------------------------------------------------------------------------------------------
 # 2. Reporting: the latest due week and the trend
-weeks = q("reporting_rate_by_week", campaign=code, as_of=as_of)
 if weeks.empty:
     st.subheader("Nộp báo cáo")
     st.info("Chưa có tuần nào đến hạn nộp báo cáo.")
@@ -102,14 +179,7 @@ else:
     last = weeks.iloc[-1]
     st.subheader(f"Nộp báo cáo — tuần {last['week_label']} (tuần gần nhất đã đến hạn)")
     before = weeks.iloc[-2] if len(weeks) > 1 else None
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Tỷ lệ nộp báo cáo", vn_percent(last["reporting_rate"], 1),
-              pct_points(last["reporting_rate"], None if before is None else before["reporting_rate"]),
-              help=HELP["reporting_rate"] + f" Tuần {last['week_label']}: {int(last['received'])}/"
-                   f"{int(last['expected'])} báo cáo; hạn nộp {pd.Timestamp(last['deadline']):%H:%M} "
-                   f"ngày {vn_date(last['deadline'])}. Mũi tên: so với tuần trước.",
-              chart_data=(100 * weeks["reporting_rate"]).round(1).tolist(), chart_type="area",
-              border=True)
+    c2, c3 = st.columns(2)
     c2.metric("Tỷ lệ nộp đúng hạn", vn_percent(last["on_time_rate"], 1),
               pct_points(last["on_time_rate"], None if before is None else before["on_time_rate"]),
               help=HELP["on_time_rate"] + f" Tuần {last['week_label']}: {int(last['on_time'])}/"
@@ -120,10 +190,6 @@ else:
               help=HELP["reporting_rate"] + f" Từ đầu kế hoạch: {vn_number(summary['received'])}/"
                    f"{vn_number(summary['expected'])} báo cáo, {int(summary['weeks_due'])} tuần đã đến hạn.",
               border=True)
-    c4.metric("Xã chậm tiến độ", f"{int(summary['lagging_communes'])}/{int(summary['communes'])}",
-              count_delta(summary["lagging_communes"], None if prev is None else prev["lagging_communes"]),
-              delta_color="inverse", help=HELP["lagging"] + " Số xã, phường, đặc khu chậm tiến độ / tổng số; "
-              "mũi tên: so với 7 ngày trước.", border=True)
 
     fig = go.Figure()
     x = weeks["week_label"]
@@ -141,7 +207,7 @@ else:
                       legend=dict(orientation="h", y=1.12), hovermode="x unified")
     fig.update_yaxes(range=[0, 102], ticksuffix="%", title=None)
     fig.update_xaxes(title=None, type="category")
-    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
 
 # ---------------------------------------------------------------------------------------------
 # 3. Coverage by channel group and posting counts by platform, in the chosen window
@@ -172,7 +238,7 @@ with left:
         fig.update_layout(height=80 + 45 * len(cov), margin=dict(l=10, r=30, t=10, b=10), font=FONT)
         fig.update_xaxes(range=[0, 115], ticksuffix="%", title=None)
         fig.update_yaxes(title=None)
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+        st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
         st.caption(HELP["group_coverage"].replace("**", ""))
 with right:
     st.subheader(f"Số tin, bài theo nền tảng — {window_name}")
@@ -206,47 +272,6 @@ with right:
                           font=FONT, separators=",.")
         fig.update_xaxes(title=None, range=[0, 1.18 * by_platform["posts"].max()])
         fig.update_yaxes(title=None)
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+        st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
         st.caption("Tin, bài của mọi đơn vị báo cáo; báo cáo nhiều tuần được chia đều theo ngày.")
 
-# ---------------------------------------------------------------------------------------------
-# 4. The communes most behind, and what changed in the lagging list
-st.subheader("10 xã, phường chậm tiến độ nhất", help=HELP["lagging"] + "\n\n" + HELP["score"])
-lagging = q("lagging_units", campaign=code, as_of=as_of)
-communes = lagging[lagging["territorial"]].sort_values("rank").reset_index(drop=True)
-if communes.empty:
-    st.success("Không có xã, phường nào chậm tiến độ vào ngày đang xem.")
-else:
-    top = communes.head(10)
-    table = pd.DataFrame({
-        "Hạng": range(1, len(top) + 1),
-        "Xã, phường": top["unit_name"],
-        "Điểm": top["score"],
-        "Lý do": top["reasons"].map(lambda rs: " • ".join(rs)),
-        "Hoàn thành đợt": 100 * top["completion"],
-    })
-    st.dataframe(
-        table, hide_index=True, width="stretch", row_height=100, height="content",
-        column_config={
-            "Hạng": st.column_config.NumberColumn(width=45),
-            "Xã, phường": st.column_config.TextColumn(width=140),
-            "Điểm": st.column_config.NumberColumn(format="%.0f", width=50, help=HELP["score"]),
-            "Lý do": st.column_config.TextColumn(width=480, help=HELP["lagging"]),
-            "Hoàn thành đợt": st.column_config.ProgressColumn(
-                format="%.0f%%", min_value=0, max_value=100, width=100, help=HELP["completion"]),
-        },
-    )
-if prev is not None:
-    before = q("lagging_units", campaign=code, as_of=prev_day)
-    before = set(before.loc[before["territorial"], "unit_name"])
-    now = set(communes["unit_name"])
-    added, removed = sorted(now - before), sorted(before - now)
-    st.markdown(
-        f"**So với {vn_date(prev_day)}:** "
-        + (f"{len(added)} xã, phường mới chậm tiến độ ({', '.join(added)})" if added
-           else "không có xã, phường mới chậm tiến độ")
-        + "; "
-        + (f"{len(removed)} xã, phường đã hết chậm ({', '.join(removed)})." if removed
-           else "không có xã, phường nào hết chậm.")
-    )
-st.page_link("pages/lagging.py", label="Xem toàn bộ danh sách, lọc theo lý do và xuất Excel", icon="⚠️")

@@ -6,6 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from ui.common import KIND_LABELS, campaign_sidebar, q, vn_date
+from ui.vietnamese import plotly_config
 
 campaign = campaign_sidebar()
 code = campaign["campaign_code"]
@@ -55,7 +56,7 @@ else:
         fig.add_annotation(x=x, y=1.02 + 0.12 * (i % 2), yref="paper", text=m.milestone_name,
                            showarrow=False, font=dict(size=11), xanchor="left")
     fig.add_vline(x=as_of, line_color="#b71c1c")
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(fig, width="stretch", config=plotly_config())
     table = phases.assign(
         **{"Bắt đầu": phases["start_date"].map(vn_date), "Kết thúc": phases["end_date"].map(vn_date)}
     ).rename(columns={"phase_name": "Đợt", "days": "Số ngày", "note": "Ghi chú"})
@@ -76,4 +77,4 @@ kinds = kinds.assign(**{"Loại đơn vị": kinds["kind_name"].fillna(kinds["ki
 fig = px.bar(kinds, x="units", y="Loại đơn vị", orientation="h", text="units",
              labels={"units": "Số đơn vị"})
 fig.update_layout(height=100 + 35 * len(kinds), margin=dict(l=10, r=10, t=10, b=10))
-st.plotly_chart(fig, width="stretch")
+st.plotly_chart(fig, width="stretch", config=plotly_config())

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from ui.common import KIND_LABELS, campaign_sidebar, q, vn_date, vn_number
@@ -42,27 +41,32 @@ for col, s in zip(m[1:], STATUS_ORDER):
     col.metric(STATUS_TEXT[s], vn_number(counts.get(s, 0)),
                help=f"{vn_number(100 * counts.get(s, 0) / total, 1)}% số báo cáo phải nộp")
 
-# The grid as a picture: one row per unit, one column per week, coloured by status.
+# The grid: one row per unit (the most missing first), one column per week, a coloured mark per
+# cell. A data grid rather than a picture: its week headers and unit names stay in place while
+# scrolling, and its compact rows fit a screen (a chart of 105 units was 3,000 px tall).
 weeks = view.drop_duplicates("week_start").sort_values("week_start")[["week_start", "week_label"]]
 units = (view.assign(missing=(view["status"] == "missing"))
          .groupby(["unit_code", "unit_name"], as_index=False)["missing"].sum()
          .sort_values(["missing", "unit_name"], ascending=[False, True]))
+MARK = {"on_time": "✓", "late": "muộn", "missing": "✗"}
 pivot = view.pivot(index="unit_code", columns="week_start", values="status").reindex(
     index=units["unit_code"], columns=weeks["week_start"])
-z = pivot.map(lambda s: STATUS_ORDER.index(s) if isinstance(s, str) else None).to_numpy()
-text = pivot.map(lambda s: STATUS_TEXT.get(s, "")).to_numpy()
-scale = [[0, STATUS_COLOR["on_time"]], [0.33, STATUS_COLOR["on_time"]], [0.34, STATUS_COLOR["late"]],
-         [0.66, STATUS_COLOR["late"]], [0.67, STATUS_COLOR["missing"]], [1, STATUS_COLOR["missing"]]]
-fig = go.Figure(go.Heatmap(
-    z=z, x=weeks["week_label"], y=units["unit_name"], text=text, zmin=0, zmax=2, colorscale=scale,
-    showscale=False, xgap=1, ygap=1,
-    hovertemplate="%{y}<br>Tuần %{x}: %{text}<extra></extra>",
-))
-fig.update_layout(height=max(300, 16 * len(units) + 120), margin=dict(l=10, r=10, t=30, b=10),
-                  yaxis=dict(autorange="reversed", tickfont=dict(size=10)), xaxis=dict(side="top"))
-st.markdown(" ".join(f"<span style='color:{STATUS_COLOR[s]}'>■</span> {STATUS_TEXT[s]}" for s in STATUS_ORDER),
-            unsafe_allow_html=True)  # fixed legend text only, nothing user-provided
-st.plotly_chart(fig, width="stretch", key="sub_grid")
+cells = pivot.map(lambda s: MARK.get(s, "") if isinstance(s, str) else "")
+cells.columns = list(weeks["week_label"])
+cells.insert(0, "Chưa nộp", units["missing"].astype(int).to_numpy())
+cells.insert(0, "Đơn vị", units["unit_name"].to_numpy())
+FILL = {"✓": "#c8e6c9", "muộn": "#fff3c4", "✗": "#ffcdd2"}
+styled = cells.style.map(lambda v: f"background-color: {FILL[v]}; text-align: center" if v in FILL else "",
+                         subset=list(weeks["week_label"]))
+st.markdown(" ".join(f"<span style='color:{STATUS_COLOR[s]}'>■</span> {MARK[s]} {STATUS_TEXT[s]}"
+                     for s in STATUS_ORDER), unsafe_allow_html=True)  # fixed legend text only
+st.dataframe(
+    styled, hide_index=True, width="stretch", height=min(36 + 28 * len(cells), 560), row_height=28,
+    key="sub_grid",
+    column_config={"Đơn vị": st.column_config.TextColumn(pinned=True, width=190),
+                   "Chưa nộp": st.column_config.NumberColumn(format="%d", width=70, pinned=True,
+                                                             help="Số tuần chưa nộp báo cáo")},
+)
 
 st.subheader("Lịch sử các phiên bản báo cáo")
 names = dict(zip(units["unit_code"], units["unit_name"]))
@@ -82,7 +86,7 @@ st.dataframe(
         "Phiên bản": versions["version"],
         "Hiện hành": versions["is_current"].map({True: "✔", False: ""}),
         "Thời điểm nhận": versions["received_at"].dt.strftime("%d/%m/%Y %H:%M"),
-        "Người gửi": versions["submitted_by"],
+        "Người gửi": versions["submitted_by"].fillna("—"),
         "Tệp": versions["file_name"].map(lambda p: str(p).replace("\\", "/").rsplit("/", 1)[-1]),
         "Số chỉ tiêu": versions["values_count"],
     }),
@@ -92,6 +96,9 @@ vlabels = {r.submission_id: f"Phiên bản {r.version}" + (" (hiện hành)" if 
            for r in versions.itertuples()}
 sid = st.selectbox("Xem số liệu của phiên bản", list(vlabels), format_func=vlabels.get, key="sub_version")
 values = q("submission_values", submission=int(sid))
+# empty cells stay empty (a data grid writes "None" for a missing value)
+values = values.assign(cumulative=values["cumulative"].map(lambda v: "" if pd.isna(v) else vn_number(v)),
+                       cell=values["cell"].fillna(""), uom=values["uom"].fillna(""))
 st.dataframe(
     values.rename(columns={"group_name": "Hình thức", "indicator_name": "Chỉ tiêu", "uom": "Đơn vị tính",
                            "value": "Trong kỳ", "cumulative": "Lũy kế", "cell": "Ô"})

@@ -11,6 +11,7 @@ import streamlit as st
 from ui.common import campaign_sidebar, q, vn_date, vn_number
 from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, add_phases,
                              week_mid)
+from ui.vietnamese import plotly_config
 
 UNIT_COLORS = ("#1565c0", "#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#5d4037", "#ad1457")
 
@@ -100,7 +101,7 @@ else:
             hovertemplate=f"{name}: %{{customdata[1]:,.0f}} hoạt động, %{{customdata[2]}} đơn vị<extra></extra>",
         )
     time_axis(fig, 460, "Hoạt động / tuần" if column == "value" else "Số đơn vị")
-    st.plotly_chart(fig, width="stretch", key="tl_groups_chart")
+    st.plotly_chart(fig, width="stretch", key="tl_groups_chart", config=plotly_config())
 
 # ---------------------------------------------------------------------------------------------
 # 2. Posts per week and platform
@@ -122,7 +123,7 @@ else:
         )
     fig.update_layout(barmode="stack")
     time_axis(fig, 420, "Tin, bài / tuần")
-    st.plotly_chart(fig, width="stretch", key="tl_posts_chart")
+    st.plotly_chart(fig, width="stretch", key="tl_posts_chart", config=plotly_config())
 
 # ---------------------------------------------------------------------------------------------
 # 3. Chosen communes against the province median
@@ -155,7 +156,7 @@ else:
     fig.add_scatter(
         x=week_mid(median["week_start"]), y=median[median_col], name="Trung vị toàn tỉnh",
         mode="lines", line=dict(color="#555", width=4, dash="dot"),
-        hovertemplate="Trung vị toàn tỉnh: %{y:,.1f}<extra></extra>",
+        hovertemplate="Trung vị toàn tỉnh: %{y:,.0f}<extra></extra>",
     )
     for i, unit in enumerate(chosen):
         u = activity[activity["unit_code"] == unit].sort_values("week_start")
@@ -168,10 +169,10 @@ else:
             marker=dict(size=[9 if r else 12 for r in u["reported"]],
                         symbol=["circle" if r else "x" for r in u["reported"]], color=color),
             customdata=[["" if r else " — không có báo cáo"] for r in u["reported"]],
-            hovertemplate=f"{names[unit]}: %{{y:,.1f}}%{{customdata[0]}}<extra></extra>",
+            hovertemplate=f"{names[unit]}: %{{y:,.0f}}%{{customdata[0]}}<extra></extra>",
         )
     time_axis(fig, 440, "Hoạt động / tuần" if value_col == "activity" else "Tin, bài / tuần")
-    st.plotly_chart(fig, width="stretch", key="tl_units_chart")
+    st.plotly_chart(fig, width="stretch", key="tl_units_chart", config=plotly_config())
     st.caption("Dấu ×: tuần đơn vị không có báo cáo (tính 0). Trung vị tính trên mọi xã, phường của tỉnh.")
 
     table = (activity.groupby("unit_code", sort=False)

@@ -56,9 +56,11 @@ with st.expander("Tải mẫu báo cáo", icon=":material/download:", expanded=T
         "Đơn vị", units["unit_code"].tolist(), key="up_tpl_unit",
         format_func=dict(zip(units["unit_code"], units["unit_name"])).get,
     )
+    # the week that is due: the latest week already over on the reference day (its report is what
+    # the clerk has to send now), not the week still running
     as_of = pd.Timestamp(campaign["as_of"]).date()
-    current = weeks[weeks["week_start"].dt.date <= as_of] if not weeks.empty else weeks
-    default = len(current) - 1 if len(current) else 0
+    over = weeks[weeks["week_end"].dt.date < as_of] if not weeks.empty else weeks
+    default = len(over) - 1 if len(over) else 0
     week = c2.selectbox(
         "Tuần", weeks["week_start"].dt.date.tolist(), index=default, key="up_tpl_week",
         format_func=lambda d: f"Tuần {vn_date(d)} – {vn_date(d + timedelta(days=6))}",
@@ -71,9 +73,13 @@ with st.expander("Tải mẫu báo cáo", icon=":material/download:", expanded=T
         )
 
 st.subheader("Gửi tệp báo cáo")
+# A new key after each send empties the box, so the next send does not send the same files again.
+sent = st.session_state.get("up_sent", 0)
 files = st.file_uploader(
-    "Chọn một hoặc nhiều tệp", type=["xlsx", "xlsm", "xls", "ods"], accept_multiple_files=True,
-    key="up_files", help="Mỗi tệp được kiểm tra riêng: tệp hợp lệ được lưu, tệp có lỗi không được lưu.",
+    "Chọn một hoặc nhiều tệp (.xlsx, .xls, .ods)", type=["xlsx", "xlsm", "xls", "ods"],
+    accept_multiple_files=True, key="up_files" if not sent else f"up_files_{sent}",
+    help="Kéo thả tệp vào ô dưới đây hoặc bấm “Chọn tệp”. Mỗi tệp được kiểm tra riêng: tệp hợp lệ được "
+         "lưu, tệp có lỗi không được lưu.",
 )
 
 if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_submit"):
@@ -95,6 +101,8 @@ if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_subm
             rollup.refresh(con, code)
         data_changed()
     st.session_state["up_results"] = results
+    st.session_state["up_sent"] = sent + 1
+    st.rerun()
 
 results = st.session_state.get("up_results", [])
 if results:
@@ -103,18 +111,24 @@ if results:
     c1.metric("Đã nhận", int(counts.get("accepted", 0)))
     c2.metric("Không thay đổi", int(counts.get("unchanged", 0)))
     c3.metric("Bị từ chối", int(counts.get("rejected", 0)))
+names = dict(zip(units["unit_code"], units["unit_name"]))
 for i, (name, r, fixed) in enumerate(results):
     icon, label, show = STATUS[r.status]
-    unit = dict(zip(units["unit_code"], units["unit_name"])).get(r.unit_code, r.unit_code or "chưa xác định")
+    unit = names.get(r.unit_code) or ("đơn vị chưa xác định" if not r.unit_code else "đơn vị khác")
+    replaced = [m for m in r.messages if m.level == "warning" and "THAY báo cáo" in m.text]
+    if r.status == "accepted" and replaced:
+        icon, label, show = ":material/swap_horiz:", "Đã nhận, thay báo cáo đã nộp trước", st.warning
     period = (f"tuần {vn_date(r.period_start)} – {vn_date(r.period_end)}" if r.period_start else "kỳ chưa xác định")
     if len(r.periods or []) > 1:
         period = f"{len(r.periods)} kỳ, từ {vn_date(r.periods[0][0])} đến {vn_date(r.periods[-1][1])}"
-    show(f"{icon} **{name}** — {label} · {unit} · {period}")
+    show(f"{icon} **{name}** — {label} · {unit} · {period}"
+         + "".join(f"\n\n{m.text}" for m in replaced))
     if r.messages:
-        st.dataframe(
+        # a static table: every message wraps in full (a data grid cuts long lines)
+        st.table(
             pd.DataFrame([{"Mức": LEVELS.get(m.level, m.level), "Nội dung": m.text,
                            "Trang tính": m.sheet or "", "Ô": m.cell or ""} for m in r.messages]),
-            hide_index=True, width="stretch", key=f"up_msgs_{i}",
+            hide_index=True,
         )
     if fixed:
         st.download_button(

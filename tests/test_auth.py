@@ -80,3 +80,51 @@ def test_first_admin_from_the_command_line(db_path):
     listed = subprocess.run([sys.executable, "-m", "loaders", "user", "list", "--db", str(db_path)],
                             capture_output=True, text=True, cwd=ROOT)
     assert "quantri" in listed.stdout and "Quản trị" in listed.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions that survive a reload (a signed token in a cookie, a row on the server)
+
+
+def test_a_session_token_resumes_the_account_until_it_expires(con):
+    auth.create_account(con, "ld", "mat-khau-dai", "lanh_dao", "Lãnh đạo")
+    user = auth.login(con, "ld", "mat-khau-dai")
+    t0 = datetime.now()
+    token = auth.open_session(con, user, now=t0)
+    resumed, started = auth.resume_session(con, token, now=t0 + timedelta(minutes=5))
+    assert resumed == user and started == t0
+    # the whole working day, then no more
+    assert auth.resume_session(con, token, now=t0 + timedelta(minutes=auth.SESSION_MINUTES - 1)) is not None
+    assert auth.resume_session(con, token, now=t0 + timedelta(minutes=auth.SESSION_MINUTES + 1)) is None
+    # the secret is made once and kept in the database, never the token itself
+    assert con.execute("select count(*) from app_secrets").fetchone()[0] == 1
+    assert token.split(".")[2] not in str(con.execute("select * from sessions").fetchall())
+
+
+def test_a_forged_or_altered_token_is_refused(con):
+    auth.create_account(con, "kt2", "mat-khau-dai", "kiem_tra")
+    user = auth.login(con, "kt2", "mat-khau-dai")
+    token = auth.open_session(con, user)
+    sid, exp, sig = token.split(".")
+    later = str(int(exp) + 3600 * 24 * 30)
+    for bad in (None, "", "rác", f"{sid}.{later}.{sig}",              # expiry pushed back
+                f"{sid}.{exp}.{sig[:-2]}AA", f"{'AB'[sid[0] == 'A']}{sid[1:]}.{exp}.{sig}", f"{sid}.{exp}"):
+        assert auth.resume_session(con, bad) is None, bad
+    # a token signed with another database's secret
+    con.execute("update app_secrets set value = ?", ["00" * 32])
+    assert auth.resume_session(con, token) is None
+
+
+def test_sign_out_and_password_change_end_sessions(con):
+    auth.create_account(con, "cb", "mat-khau-dai", "quan_tri")
+    user = auth.login(con, "cb", "mat-khau-dai")
+    a, b = auth.open_session(con, user), auth.open_session(con, user)      # two browsers
+    auth.close_session(con, a)
+    assert auth.resume_session(con, a) is None and auth.resume_session(con, b) is not None
+    auth.set_password(con, "cb", "mat-khau-moi-dai", actor="cb")
+    assert auth.resume_session(con, b) is None
+    c = auth.open_session(con, auth.login(con, "cb", "mat-khau-moi-dai"))
+    assert auth.resume_session(con, c)[0].username == "cb"
+    # a deactivated account's sessions end too
+    con.execute("update accounts set active = false where username = 'cb'")
+    assert auth.resume_session(con, c) is None

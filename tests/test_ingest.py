@@ -108,6 +108,10 @@ def test_corrected_file_replaces_and_keeps_history(con):
     assert con.execute("select count(*) from report_values where submission_id = ?", [r1.submission_ids[0]]
                        ).fetchone()[0] > 0          # the old version's values are kept
     assert any("phiên bản 2" in m.text for m in r2.messages)
+    # the replacement is a warning that shows what changes, by indicator name
+    replaced = [m for m in r2.messages if "THAY báo cáo" in m.text]
+    assert replaced and replaced[0].level == "warning"
+    assert "12 → 14" in replaced[0].text and "ttcs_tin_bai" not in replaced[0].text
     # the old file again: nothing changes, and the uploader is told it was superseded
     r3 = ingest_bytes(con, v1, "v1.xlsx", CAMPAIGN)
     assert r3.status == "unchanged" and any(m.level == "warning" and "thay" in m.text for m in r3.messages)

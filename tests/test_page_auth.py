@@ -80,8 +80,10 @@ def test_unit_staff_cannot_store_for_another_unit(db_path, monkeypatch):
     at.run()
     at.button(key="up_submit").click().run()
     assert {m.label: m.value for m in at.metric} == {"Đã nhận": "1", "Không thay đổi": "0", "Bị từ chối": "1"}
-    errors = [df for df in (d.value for d in at.dataframe) if (df["Mức"] == "Lỗi").any()]
-    assert "không được nộp báo cáo cho đơn vị 24169" in errors[0]["Nội dung"].iloc[0]
+    errors = [df for df in (d.value for d in at.table) if (df["Mức"] == "Lỗi").any()]
+    # the refusal names the commune, not its code
+    assert "không được nộp báo cáo cho Phường Ea Kao; tài khoản chỉ nộp cho: Phường Tân Lập" \
+        in errors[0]["Nội dung"].iloc[0]
     con = db.connect(db_path)
     assert con.execute("select count(*) from submissions where unit_code = '24169'").fetchone()[0] == 0
     assert con.execute("select submitted_by from submissions where unit_code = '24121'").fetchone()[0] == "canbo"
@@ -108,7 +110,9 @@ def test_audit_page_for_admins_only(db_path, monkeypatch):
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert set(table["Đối tượng"]) >= {"lanhdao", "canbo"}
-    assert (table["Hoạt động"] == "account.create").sum() == 2
+    assert (table["Hoạt động"] == "Tạo tài khoản (Lãnh đạo)").sum() == 1
+    assert (table["Hoạt động"] == "Tạo tài khoản (Cán bộ đơn vị)").sum() == 1
+    assert not table["Hoạt động"].str.contains(r"\w\.\w|_", regex=True).any()   # no event codes
     # leadership does not get the page, and the page itself refuses a non-admin
     at = open_app(role="lanh_dao")
     at.switch_page("pages/audit.py")

@@ -46,16 +46,24 @@ def test_grid_and_versions(db_path, monkeypatch):
     assert m["Đúng hạn"] == "1" and m["Nộp muộn"] == "1"
     assert m["Chưa nộp"] == str(2 * units - 2)
 
+    # the grid: units as rows (most missing first), weeks as columns, a mark per cell
+    grid = at.dataframe[0].value
+    assert list(grid.columns) == ["Đơn vị", "Chưa nộp", "08/09–14/09", "15/09–21/09"]
+    assert len(grid) == units
+    row = grid.set_index("Đơn vị")
+    assert list(row.loc["Phường Tân Lập", ["08/09–14/09", "15/09–21/09"]]) == ["✓", "✗"]
+    assert list(row.loc["Phường Ea Kao", ["08/09–14/09", "15/09–21/09"]]) == ["✗", "muộn"]
     at.selectbox(key="sub_unit").set_value("24121").run()
-    versions = at.dataframe[0].value
+    versions = at.dataframe[1].value
     assert list(versions["Phiên bản"]) == [2, 1]
     assert list(versions["Hiện hành"]) == ["✔", ""]
     assert list(versions["Người gửi"]) == ["can-bo-tan-lap"] * 2
-    values = at.dataframe[1].value
+    values = at.dataframe[2].value
     assert values.set_index("Chỉ tiêu").loc[
         "Tin, bài phát trên hệ thống truyền thanh cơ sở", "Trong kỳ"] == 5
+    assert not values.isna().any().any()                   # nothing shows as "None"
     # any earlier version can be looked at too
     at.selectbox(key="sub_version").set_value(first).run()
-    values = at.dataframe[1].value
+    values = at.dataframe[2].value
     assert values.set_index("Chỉ tiêu").loc[
         "Tin, bài phát trên hệ thống truyền thanh cơ sở", "Trong kỳ"] == 3

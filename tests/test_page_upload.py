@@ -1,7 +1,7 @@
 """AppTest of the upload page (Nộp báo cáo): a good and a bad workbook through the real ingestion."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 
@@ -41,7 +41,7 @@ def test_good_and_bad_workbook(db_path, monkeypatch):
     assert "tan-lap.xlsx" in at.success[0].value and "Phường Tân Lập" in at.success[0].value
     assert "ea-kao.xlsx" in at.error[0].value and "Bị từ chối" in at.error[0].value
     # the rejection names the sheet and the cell, in Vietnamese
-    messages = [t.value for t in at.dataframe]
+    messages = [t.value for t in at.table]
     errors = [m for m in messages if (m["Mức"] == "Lỗi").any()]
     assert errors, messages
     row = errors[0][errors[0]["Mức"] == "Lỗi"].iloc[0]
@@ -66,9 +66,36 @@ def test_same_file_again_changes_nothing(db_path, monkeypatch):
     good = wb.xlsx(wb.report("Phường Tân Lập", *WEEK, {"ttcs_tin_bai": 4}, unit_code="24121"))
     at = _app(db_path, monkeypatch)
     for _ in range(2):
-        at.file_uploader(key="up_files").set_value([("tan-lap.xlsx", good, XLSX)])
+        # the box is emptied after each send (a new widget): set the file on the one shown
+        assert len(at.file_uploader) == 1 and not at.file_uploader[0].value
+        at.file_uploader[0].set_value([("tan-lap.xlsx", good, XLSX)])
         at.run()
         at.button(key="up_submit").click().run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Không thay đổi"] == "1" and metrics["Đã nhận"] == "0"
     assert "đã được nộp trước đó" in at.info[0].value
+
+
+def test_a_replacement_is_a_visible_warning_with_old_and_new_values(db_path, monkeypatch):
+    first = wb.xlsx(wb.report("Phường Tân Lập", *WEEK, {"ttcs_tin_bai": 3}, unit_code="24121"))
+    again = wb.xlsx(wb.report("Phường Tân Lập", *WEEK, {"ttcs_tin_bai": 7}, unit_code="24121"))
+    at = _app(db_path, monkeypatch)
+    for name, data in (("lan-1.xlsx", first), ("lan-2.xlsx", again)):
+        at.file_uploader[0].set_value([(name, data, XLSX)])
+        at.run()
+        at.button(key="up_submit").click().run()
+        assert not at.exception, at.exception
+    warning = at.warning[0].value
+    assert "lan-2.xlsx" in warning and "thay báo cáo đã nộp trước" in warning
+    assert "Phường Tân Lập" in warning and "3 → 7" in warning and "24121" not in warning
+    assert not at.file_uploader[0].value                     # the box is empty again
+
+
+def test_template_defaults_to_the_week_that_is_due(db_path, monkeypatch):
+    at = _app(db_path, monkeypatch)
+    import pandas as pd
+
+    as_of = pd.Timestamp(at.session_state["as_of:daklak-2025"]).date()
+    week = pd.Timestamp(at.selectbox(key="up_tpl_week").value).date()
+    # the latest week already over on the reference day: its report is the one due now
+    assert week + timedelta(days=6) < as_of <= week + timedelta(days=13)

@@ -32,8 +32,9 @@ HELP = {
         "0–100%: phần thời gian của đợt đã trôi qua."
     ),
     "share_on_track": (
-        "**Đơn vị đạt tiến độ**: tỷ lệ đơn vị có mức hoàn thành đợt bằng hoặc cao hơn mức cần đạt "
-        "đến ngày đang xem."
+        "**Đạt mức cần đạt**: số xã, phường có mức hoàn thành đợt bằng hoặc cao hơn mức cần đạt đến "
+        "ngày đang xem. Chỉ xét khối lượng đã làm; một xã vẫn có thể chậm tiến độ vì lý do khác "
+        "(không nộp báo cáo, bỏ trống hình thức, giảm mạnh)."
     ),
     "group_coverage": (
         "**Độ phủ của một hình thức** = tỷ lệ xã, phường được kế hoạch giao hình thức đó có ít nhất "
@@ -53,14 +54,18 @@ HELP = {
         "kèm báo cáo, từ đầu kế hoạch; một bài nhiều đơn vị cùng kê chỉ tính một lần."
     ),
     "lagging": (
-        "Một đơn vị **chậm tiến độ** khi có ít nhất một tiêu chí: (1) không nộp 2 báo cáo gần nhất; "
-        "(2) tỷ lệ nộp dưới 75% trong 4 tuần gần nhất; (3) hoàn thành đợt thấp hơn mức cần đạt − 15%; "
-        "(4) một hình thức được giao không có hoạt động trong đợt hiện tại khi đợt đã qua 1/3; "
-        "(5) hoạt động 2 tuần gần nhất dưới một nửa trung bình tuần của 4 tuần trước đó."
+        "Một đơn vị **chậm tiến độ** khi có ít nhất một lý do: (1) **Báo cáo**: không nộp 2 tuần gần "
+        "nhất đã đến hạn, hoặc nộp dưới 75% số tuần trong 4 tuần gần nhất; (2) **Chậm so với kế "
+        "hoạch**: hoàn thành đợt thấp hơn mức cần đạt quá 15 điểm, hoặc 4 tuần có báo cáo gần nhất "
+        "dưới một nửa nhịp độ chỉ tiêu cần; (3) **Bỏ trống hình thức**: một hình thức được giao không "
+        "có hoạt động trong 4 tuần gần nhất; (4) **Giảm mạnh**: 2 tuần gần nhất dưới một nửa trung "
+        "bình 4 tuần có báo cáo trước đó. Các tuần tính liên tục qua các đợt; mỗi sự việc chỉ tính "
+        "một lần."
     ),
     "score": (
-        "**Điểm** = tổng trọng số các tiêu chí mà đơn vị vi phạm (trọng số do kế hoạch quy định). "
-        "Xếp hạng theo điểm giảm dần; cùng điểm thì đơn vị hoàn thành đợt thấp hơn đứng trước."
+        "**Điểm** = tổng trọng số các lý do (mặc định: báo cáo 3, chậm so với kế hoạch 3, bỏ trống "
+        "hình thức 2, giảm mạnh 1). Đơn vị chưa gửi báo cáo nào đứng đầu; sau đó theo điểm giảm dần; "
+        "cùng điểm thì đơn vị hoàn thành đợt thấp hơn, rồi tỷ lệ nộp báo cáo thấp hơn đứng trước."
     ),
     "activity": (
         "**Hoạt động** = tổng các chỉ tiêu đếm việc đã làm (tin, bài, cuộc, buổi, cái…), không tính "
@@ -92,23 +97,33 @@ PHASE_FILLS = ("rgba(31,119,180,0.07)", "rgba(255,127,14,0.08)")
 FONT = dict(size=14)            # readable on a projector
 
 
-def pct_points(now, before) -> str | int | None:
+UNCHANGED = "không đổi"        # a delta of 0 in words, not a bare grey "0"
+
+
+def pct_points(now, before) -> str | None:
     """Change of a share as Vietnamese percentage points: 0.55 vs 0.52 → "+3,0 điểm %"."""
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return None
     d = 100 * (float(now) - float(before))
     if round(d, 1) == 0:
-        return 0                  # grey, no arrow
+        return UNCHANGED
     return f"{'+' if d >= 0 else '−'}{vn_number(abs(d), 1)} điểm %".replace("−", "-")
 
 
-def count_delta(now, before) -> str | int | None:
+def count_delta(now, before) -> str | None:
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return None
     d = float(now) - float(before)
     if round(d) == 0:
-        return 0
+        return UNCHANGED
     return f"{'+' if d >= 0 else '-'}{vn_number(abs(d))}"
+
+
+def steady(delta, color: str = "normal") -> dict:
+    """st.metric arguments for a delta: grey and without an arrow when unchanged."""
+    if delta == UNCHANGED:
+        return {"delta_color": "off", "delta_arrow": "off"}
+    return {"delta_color": color}
 
 
 def add_phases(fig: go.Figure, phases: pd.DataFrame, milestones: pd.DataFrame,

@@ -47,7 +47,11 @@ def writing():
 def data_version() -> int:
     """Changes with every write, whoever made it (every write is audited): part of each cache key,
     so results stay cached between writes and a command-line ingest shows up at once."""
-    return int(connection().execute("select coalesce(max(id), 0) from audit_log").fetchone()[0])
+    # sign-ins and exports are audited but change no data: they must not empty every cache (a sign-in
+    # would otherwise recompute every page for everyone)
+    return int(connection().execute(
+        "select coalesce(max(id), 0) from audit_log "
+        "where not (action like 'login.%' or action like 'export.%')").fetchone()[0])
 
 
 def _ensure_data(con) -> None:
@@ -178,6 +182,10 @@ def current_user():
 
     from loaders.accounts import auth
 
+    if st.session_state.get("auth_user") is None:
+        from ui import session
+
+        session.resume(connection())          # a reload or a bookmark: the cookie's session
     user, at = st.session_state.get("auth_user"), st.session_state.get("auth_at")
     if user is None or at is None:
         return None
@@ -194,6 +202,9 @@ def actor() -> str:
 
 
 def sign_out(expired: bool = False) -> None:
+    from ui import session
+
+    session.end(connection())
     for key in ("auth_user", "auth_at"):
         st.session_state.pop(key, None)
     if expired:

@@ -11,7 +11,11 @@ roles and bindings stay in these tables, keyed by the e-mail the identity provid
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -104,10 +108,13 @@ def create_account(con: duckdb.DuckDBPyConnection, username: str, password: str,
 
 
 def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str, actor: str) -> None:
+    """A new password; every open session of the account ends (a stolen token dies with it)."""
     _check_password(password)
     with transaction(con):
         con.execute("update accounts set password_hash = ?, failed_attempts = 0, locked_until = null "
                     "where username = ?", [_hasher.hash(password), username])
+        con.execute("update sessions set revoked_at = ? where username = ? and revoked_at is null",
+                    [datetime.now(), username])
         audit(con, actor, "account.password", username, None)
 
 
@@ -164,6 +171,78 @@ def login(con: duckdb.DuckDBPyConnection, username: str, password: str,
 
 def session_expired(logged_in_at: datetime, now: datetime | None = None) -> bool:
     return (now or datetime.now()) - logged_in_at > timedelta(minutes=SESSION_MINUTES)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions that survive a reload: the browser holds a token in a cookie, the server a row in
+# `sessions` (migration 081). token = <session id>.<expiry, epoch seconds>.<HMAC-SHA256 of both>
+# keyed with a secret generated once per database (app_secrets). The signature lets a forged or
+# altered token be refused without a database look-up; the row lets sign-out and a password change
+# end a session the browser still holds.
+
+COOKIE = "cm_session"
+_SECRET_NAME = "session_hmac"
+
+
+def _secret(con: duckdb.DuckDBPyConnection) -> bytes:
+    row = con.execute("select value from app_secrets where name = ?", [_SECRET_NAME]).fetchone()
+    if row is None:
+        # generated once; "on conflict do nothing" keeps the first one if two sessions race
+        con.execute("insert into app_secrets values (?, ?, ?) on conflict do nothing",
+                    [_SECRET_NAME, secrets.token_hex(32), datetime.now()])
+        row = con.execute("select value from app_secrets where name = ?", [_SECRET_NAME]).fetchone()
+    return bytes.fromhex(row[0])
+
+
+def _sign(key: bytes, payload: str) -> str:
+    mac = hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+
+def open_session(con: duckdb.DuckDBPyConnection, user: User, now: datetime | None = None,
+                 minutes: int = SESSION_MINUTES) -> str:
+    """Start a server-side session for a signed-in account; return the token for its cookie."""
+    now = now or datetime.now()
+    session_id = secrets.token_urlsafe(18)
+    expires = now + timedelta(minutes=minutes)
+    con.execute("insert into sessions values (?, ?, ?, ?, null)", [session_id, user.username, now, expires])
+    payload = f"{session_id}.{int(expires.timestamp())}"
+    return f"{payload}.{_sign(_secret(con), payload)}"
+
+
+def _parse(con: duckdb.DuckDBPyConnection, token: str | None) -> str | None:
+    """The session id of a well-formed token with a valid signature, else None."""
+    parts = (token or "").split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    payload = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_sign(_secret(con), payload), parts[2]):
+        return None
+    return parts[0]
+
+
+def resume_session(con: duckdb.DuckDBPyConnection, token: str | None,
+                   now: datetime | None = None) -> tuple[User, datetime] | None:
+    """(account, session start) for a token whose session is open, unexpired and whose account is
+    active; None otherwise (forged, altered, expired, signed out, password changed)."""
+    now = now or datetime.now()
+    session_id = _parse(con, token)
+    if session_id is None or int(token.split(".")[1]) <= now.timestamp():
+        return None
+    row = con.execute("select s.username, s.created_at from sessions s join accounts a using (username) "
+                      "where s.session_id = ? and s.revoked_at is null and s.expires_at > ? and a.active",
+                      [session_id, now]).fetchone()
+    if row is None:
+        return None
+    return load_user(con, row[0]), row[1]
+
+
+def close_session(con: duckdb.DuckDBPyConnection, token: str | None, now: datetime | None = None) -> None:
+    """Sign-out: the session ends on the server, whatever the browser keeps."""
+    session_id = _parse(con, token)
+    if session_id is not None:
+        con.execute("update sessions set revoked_at = ? where session_id = ? and revoked_at is null",
+                    [now or datetime.now(), session_id])
 
 
 def has_accounts(con: duckdb.DuckDBPyConnection) -> bool:

@@ -324,10 +324,12 @@ class Ingestor:
                 not self.user.may_upload_for(self.code, result.unit_code):
             # the unit is read from the file itself, so a crafted file cannot store for another unit
             result.status = "rejected"
-            allowed = ", ".join(self.user.units_in(self.code)) or "không có đơn vị nào"
+            # names, not codes: the clerk knows the commune, not its number
+            allowed = ", ".join(self._unit_name(u) for u in self.user.units_in(self.code)) \
+                or "không có đơn vị nào"
             result.messages.insert(0, message(
-                "error", file_name, f"Tài khoản {self.user.username} không được nộp báo cáo cho đơn vị "
-                                    f"{result.unit_code}; tài khoản chỉ nộp cho: {allowed}."))
+                "error", file_name, f"Tài khoản {self.user.username} không được nộp báo cáo cho "
+                                    f"{self._unit_name(result.unit_code)}; tài khoản chỉ nộp cho: {allowed}."))
         size = len(data)
         self.pending.audits.append((result, size))
         self.pending.results.append(result)
@@ -351,10 +353,36 @@ class Ingestor:
             self.hashes.setdefault(result.file_hash, []).append(
                 (None, unit, s.start, s.end, version, True, datetime.now()))
             if version > 1:
+                # a warning, with what changes: a clerk replacing last week's report by mistake notices
                 result.messages.append(message(
-                    "info", file_name, f"Thay báo cáo đã nộp trước cho kỳ {dmy(s.start)} – {dmy(s.end)} (phiên bản "
-                                       f"{version}); bản cũ vẫn được lưu trong lịch sử.", s.sheet))
+                    "warning", file_name, f"Báo cáo này THAY báo cáo đã nộp cho kỳ {dmy(s.start)} – {dmy(s.end)} "
+                                          f"(phiên bản {version}){self._changes(prev, s)}. Bản cũ vẫn được lưu "
+                                          f"trong lịch sử.", s.sheet))
         return result
+
+    def _unit_name(self, code: str | None) -> str:
+        u = self.ix.units.units.get(code or "")
+        return u.name if u else f"đơn vị {code}"
+
+    def _changes(self, prev, section, limit: int = 6) -> str:
+        """The values that differ from the replaced version, in words (": Facebook 5 → 0; …")."""
+        if isinstance(prev, _Sub):
+            old = {c: v.value for c, v in prev.section.values.items()}
+        elif prev is not None:
+            old = dict(self.con.execute("select indicator_code, value from report_values where submission_id = ?",
+                                        [prev]).fetchall())
+        else:
+            return ""
+        new = {c: v.value for c, v in section.values.items()}
+        info = self.ix.indicators.info
+        changed = [(info[c]["name"] if c in info else c, old.get(c, 0.0) or 0.0, new.get(c, 0.0) or 0.0)
+                   for c in sorted(set(old) | set(new), key=lambda c: (info.get(c, {}).get("sort", 0), c))
+                   if (old.get(c) or 0.0) != (new.get(c) or 0.0)]
+        if not changed:
+            return ", số liệu không đổi"
+        text = "; ".join(f"{n} {fmt_num(a)} → {fmt_num(b)}" for n, a, b in changed[:limit])
+        more = f" và {len(changed) - limit} chỉ tiêu khác" if len(changed) > limit else ""
+        return f": {text}{more}"
 
     def flush(self) -> None:
         """Write the queue: one transaction for all of it; a failure falls back to file by file."""

@@ -1,0 +1,126 @@
+"""The dashboard as people use it (issue 13), in Debian's chromium on the built-in demo: a reload
+keeps the session, a bookmarked page opens after sign-in, no English on any page for any role,
+and the upload flow names units and clears its box. Screenshots land in tests/artifacts/."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from tests import workbooks as wb
+from tests.browser import ROOT, browser_page, screenshot, served_app, wait_for_app
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROLES = {"quantri": "demo-quantri", "lanhdao": "demo-lanhdao", "kiemtra": "demo-kiemtra",
+         "canbo": "demo-canbo"}
+MONTHS = ("January|February|March|April|June|July|August|September|October|November|December|"
+          "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+# English a user must never meet: Streamlit's own texts, month names, empty values, event codes
+# and JSON keys of the activity log
+ENGLISH = re.compile(r"\b(Upload|Deploy|Page not found|Browse files|Drag and drop|per file|None|nan|NaN|"
+                     rf"{MONTHS}|unit_code|submission_ids|login\.success|login\.failure|ingest\.\w+)\b")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("e2e_ui")
+    path = folder / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "loaders", "demo", "--campaign", "daklak-2025", "--db", str(path),
+                    "--out", str(folder / "files")], cwd=ROOT, check=True, capture_output=True)
+    with served_app(path) as url:
+        yield url
+
+
+def _sign_in(page, username="quantri"):
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(ROLES[username])
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_test_id("stSidebarNav").wait_for(timeout=60000)
+    wait_for_app(page)
+
+
+def _visible_text(page) -> str:
+    """What a person can read: the page's text and the charts' SVG labels (axes, legends)."""
+    return page.inner_text("body") + "\n" + "\n".join(
+        page.locator("svg text").all_text_contents())
+
+
+def test_reload_keeps_the_session(app_url):
+    with browser_page() as page:
+        page.goto(app_url)
+        wait_for_app(page)
+        _sign_in(page, "lanhdao")
+        page.get_by_test_id("stSidebarNav").get_by_text("Tiến độ", exact=True).click()
+        wait_for_app(page)
+        assert page.url.endswith("/tien-do")
+        page.reload()
+        wait_for_app(page)
+        # still signed in, on the same page
+        assert page.get_by_role("button", name="Đăng nhập").count() == 0
+        assert page.url.endswith("/tien-do") and "Tiến độ" in page.get_by_test_id("stMain").inner_text()
+        # sign-out ends it: a reload asks for the password again
+        page.get_by_role("button", name="Đăng xuất").click()
+        wait_for_app(page)
+        page.reload()
+        wait_for_app(page)
+        assert page.get_by_role("button", name="Đăng nhập").count() == 1
+
+
+def test_a_bookmarked_page_opens_after_sign_in(app_url):
+    with browser_page() as page:
+        page.goto(app_url + "/xa-cham-tien-do")
+        wait_for_app(page)
+        text = page.inner_text("body")
+        assert "Page not found" not in text and "Tên đăng nhập" in text
+        _sign_in(page, "lanhdao")           # whose first page is the overview, not this one
+        assert page.url.endswith("/xa-cham-tien-do")
+        assert "chậm tiến độ" in page.get_by_test_id("stMain").inner_text()
+        screenshot(page, "deep-link-after-sign-in")
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_no_english_on_any_page(app_url, username):
+    with browser_page() as page:
+        page.goto(app_url)
+        wait_for_app(page)
+        _sign_in(page, username)
+        links = page.get_by_test_id("stSidebarNav").locator("a")
+        titles = [t.strip() for t in links.all_inner_texts()]
+        assert titles
+        found = {}
+        for i, _ in enumerate(titles):
+            page.get_by_test_id("stSidebarNav").locator("a").nth(i).click()
+            wait_for_app(page)
+            hits = sorted(set(m.group(0) for m in ENGLISH.finditer(_visible_text(page))))
+            if hits:
+                found[page.url.rsplit("/", 1)[-1]] = hits
+                screenshot(page, f"english-{username}-{i}")
+        assert not found, found
+        # Streamlit's Deploy button and developer menu are hidden
+        assert page.get_by_test_id("stAppDeployButton").count() == 0
+
+
+def test_upload_names_the_unit_and_clears_the_box(app_url, tmp_path):
+    data = wb.xlsx(wb.report("Phường Tân Lập", date(2025, 11, 10), date(2025, 11, 16),
+                             {"ttcs_tin_bai": 4}, unit_code="24121"))
+    f = tmp_path / "BaoCao_TanLap_tuan46.xlsx"
+    f.write_bytes(data)
+    with browser_page() as page:
+        page.goto(app_url + "/nop-bao-cao")
+        wait_for_app(page)
+        _sign_in(page, "canbo")
+        page.locator("input[type='file']").set_input_files(str(f))
+        page.get_by_text("tuan46.xlsx").first.wait_for()
+        page.get_by_role("button", name="Nộp báo cáo").click()
+        page.get_by_text("Đã nhận").first.wait_for(timeout=60000)
+        wait_for_app(page)
+        result = page.get_by_test_id("stAlert").first.inner_text()
+        assert "BaoCao_TanLap_tuan46.xlsx" in result and "Phường Tân Lập" in result
+        assert "24121" not in page.get_by_test_id("stMain").inner_text()
+        # the box is empty after sending: the next send does not send the same file again
+        assert page.locator("[data-testid='stFileUploaderFile']").count() == 0
+        screenshot(page, "upload-names-and-cleared")

@@ -1,0 +1,58 @@
+"""Vietnamese where Streamlit and Plotly speak English by default (issue 13).
+
+- Plotly: a 'vi' locale (month and day names, decimal comma, thousands dot) passed with every
+  chart's config, and a default template with Vietnamese separators, so that an axis prints
+  6.000 like the labels, and a date axis "Th9 2025" rather than "Sep 2025".
+- st.file_uploader has no parameter for its button and size line ("Upload", "10MB per file"): a
+  style sheet hides those texts and shows Vietnamese ones in their place (the last resort the
+  issue allows; the label and help are Vietnamese already).
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+MONTHS = [f"tháng {i}" for i in range(1, 13)]
+SHORT_MONTHS = [f"Th{i}" for i in range(1, 13)]
+DAYS = ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"]
+SHORT_DAYS = ["CN", "T2", "T3", "T4", "T5", "T6", "T7"]
+
+PLOTLY_LOCALE = {
+    "moduleType": "locale", "name": "vi",
+    "dictionary": {"Autoscale": "Tự co giãn", "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ",
+                   "Reset axes": "Đặt lại trục", "Download plot as a png": "Tải ảnh biểu đồ (png)",
+                   "Pan": "Kéo", "Zoom": "Phóng vùng", "Box Select": "Chọn vùng",
+                   "Lasso Select": "Chọn tự do", "Reset view": "Đặt lại khung nhìn"},
+    "format": {"days": DAYS, "shortDays": SHORT_DAYS, "months": MONTHS, "shortMonths": SHORT_MONTHS,
+               "date": "%d/%m/%Y", "decimal": ",", "thousands": "."},
+}
+
+# Every figure made after this import gets Vietnamese separators, and numeric axes write 6.000 (not
+# 6000 or 6k) like the labels beside them; date axes ignore these.
+_AXIS = dict(separatethousands=True, exponentformat="none")
+pio.templates["vn"] = go.layout.Template(layout=go.Layout(separators=",.", xaxis=_AXIS, yaxis=_AXIS))
+pio.templates.default = "plotly+vn"
+
+
+def plotly_config(**extra) -> dict:
+    """The config for st.plotly_chart: the Vietnamese locale, no Plotly logo, plus `extra`."""
+    return {"locale": "vi", "locales": {"vi": PLOTLY_LOCALE}, "displaylogo": False, **extra}
+
+
+UPLOADER_CSS = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
+[data-testid="stFileUploaderDropzone"] button > div::after { content: "Chọn tệp"; margin-left: 0.35rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+    content: "Kéo thả tệp vào đây, tối đa %s MB mỗi tệp"; font-size: 0.875rem; opacity: 0.7;
+}
+</style>
+"""
+
+
+def apply_page_style() -> None:
+    """The style sheet of every page (called by app.py on each run)."""
+    limit = st.get_option("server.maxUploadSize")
+    st.html(UPLOADER_CSS % limit)
