@@ -37,6 +37,8 @@ _LEVELS = {
     ("thị", "xã"): ("district",), ("thi", "xa"): ("district",), ("tx",): ("district",),
 }
 _NOT_AFTER = {"co", "ban", "lien", "tinh", "thanh"}   # "cơ quan", "ban quản" written without marks
+# a text without any level word names no place: most title lines ("UBND XÃ EA KAO") stop here
+_ANY_LEVEL = re.compile(r"(?:^|[^a-z])(?:tinh|thanh pho|tp|huyen|quan|thi xa|tx)(?:$|[^a-z])")
 _MAX_WORDS = 5
 
 
@@ -86,6 +88,8 @@ class Places:
         return list(self._cache[key])
 
     def _find(self, text: str) -> list[Place]:
+        if not _ANY_LEVEL.search(fold(text)):
+            return []
         source, spans = _tokens(text)
         tokens = [source[a:b].lower() for a, b in spans]
         out = []
