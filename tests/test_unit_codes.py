@@ -4,7 +4,7 @@ the official one everywhere it is stored, once, and every number the pages show 
 The "before" store is built by the code of the commit before the change (git archive of BEFORE, run
 in a subprocess): its master data, its demo reports of daklak-2025 (three of its communes change code:
 Xã Xuân Cảnh 22066 → 22060, Xã Phú Hòa 2 22306 → 22303, Xã Hòa Sơn 24481 → 24472) and an account
-bound to a changed commune. Every query in queries/ (today's definitions: what the pages show) is
+bound to a changed commune, and the approximate polygons of Đắk Lắk's communes. Every query in queries/ (today's definitions: what the pages show) is
 asked of it before and after the rewrite, as the pages would ask.
 """
 from __future__ import annotations
@@ -49,6 +49,8 @@ con = db.connect(path)
 bootstrap.ensure_ready(con)
 demo.generate(con, "daklak-2025", seed=2025, today=date(2025, 11, 19), out_dir=path.parent / "files")
 auth.create_account(con, "cb-hoason", "mat-khau-dai-1", "can_bo", units=[("daklak-2025", unit)])
+from loaders.reference import boundaries
+boundaries.derive_approximate(con, "2025", "66")
 con.execute("checkpoint")
 con.close()
 """
@@ -136,6 +138,10 @@ def test_codes_move_everywhere_and_what_changed_is_recorded(before, upgraded):
         ingests = [json.loads(d)["unit_code"] for (d,) in con.execute(
             "select details from audit_log where action like 'ingest.%'").fetchall()]
         assert HOA_SON in ingests and HOA_SON_OLD not in ingests
+        # the map's polygons
+        q = "select unit_code, geojson from boundaries where era = '2025' order by all"
+        assert con.execute(q).fetchall() == sorted((changes.get(c, c), g) for c, g in old.execute(q).fetchall())
+        assert con.execute("select count(*) from boundaries where unit_code = ?", [HOA_SON]).fetchone()[0] == 1
         # the unit itself and its old communes
         assert con.execute("select name from units where era = '2025' and code = ?", [HOA_SON]).fetchone() == ("Xã Hòa Sơn",)
         # recorded: the pairs, the rows per table, an audit entry
@@ -144,6 +150,7 @@ def test_codes_move_everywhere_and_what_changed_is_recorded(before, upgraded):
         assert rewritten["submissions.unit_code"] == old.execute(
             "select count(*) from submissions where list_contains(?, unit_code)", [list(changes)]).fetchone()[0]
         assert rewritten["account_units.unit_code"] == 1
+        assert rewritten["boundaries.unit_code"] == 3        # the three changed communes of Đắk Lắk
         assert con.execute("select count(*) from audit_log where action = 'units.recode'").fetchone()[0] == 1
     finally:
         old.close()
