@@ -3,9 +3,9 @@ the official one everywhere it is stored, once, and every number the pages show 
 
 The "before" store is built by the code of the commit before the change (git archive of BEFORE, run
 in a subprocess): its master data, its demo reports of daklak-2025 (three of its communes change code:
-Xã Xuân Cảnh 22066 → 22060, Xã Phú Hòa 2 22306 → 22303, Xã Hòa Sơn 24481 → 24472) and an account
-bound to a changed commune, and the approximate polygons of Đắk Lắk's communes. Every query in queries/ (today's definitions: what the pages show) is
-asked of it before and after the rewrite, as the pages would ask.
+Xã Xuân Cảnh 22066 → 22060, Xã Phú Hòa 2 22306 → 22303, Xã Hòa Sơn 24481 → 24472), an account
+bound to a changed commune, and the approximate polygons of Đắk Lắk's communes. Every query in
+queries/ (today's definitions: what the pages show) is asked of it before and after the rewrite.
 """
 from __future__ import annotations
 
