@@ -217,3 +217,17 @@ def test_the_upgrade_runs_once_and_a_new_store_is_left_alone(upgraded, tmp_path,
         assert fresh.execute("select table_name, rows from unit_code_rewrites").fetchall() == [("-", 0)]
     finally:
         fresh.close()
+
+
+def test_a_store_with_some_old_codes_and_some_official_is_left_untouched(con):
+    """Not a state the rewrite knows (someone edited codes by hand): refused, nothing changed."""
+    con.execute("delete from unit_code_rewrites")
+    con.execute("update units set code = '00073' where era = '2025' and code = '00082'")   # Cửa Nam's old code
+    con.execute("delete from unit_code_changes")
+    before = con.execute("select count(*) from audit_log").fetchone()[0]
+    with pytest.raises(unit_codes.UnitCodeError, match="lẫn mã đơn vị cũ và mã chính thức"):
+        unit_codes.upgrade(con)
+    assert con.execute("select count(*) from unit_code_changes").fetchone()[0] == 0
+    assert con.execute("select count(*) from units where era = '2025' and code = '00073'").fetchone()[0] == 1
+    assert not unit_codes.is_done(con)
+    assert con.execute("select count(*) from audit_log").fetchone()[0] == before
