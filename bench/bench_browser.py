@@ -16,6 +16,7 @@ Targets: every page ≤ 1.0 s after a click; sign-in to the first page ≤ 1.5 s
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -70,6 +71,7 @@ def main() -> None:
     db = folder / "demo.duckdb"
     shutil.copyfile(demo_db(), db)
     sign_in, cold, warm = [], {}, {}
+    load_before = os.getloadavg()[0]
     with served_app(db) as url:
         for r in range(args.rounds):
             with browser_page(1440, 900) as page:    # a new browser: no cookie, signs in again
@@ -90,7 +92,8 @@ def main() -> None:
                     page.get_by_test_id("stSidebarNav").locator("a").nth(i).click()
                     s = _settle(page, path, t0)
                     (cold if r == 0 else warm).setdefault(name, []).append(s)
-    print(f"Browser bench on the demo (daklak-2025), {args.rounds} rounds, chromium 1440×900")
+    print(f"Browser bench on the demo (daklak-2025), {args.rounds} rounds, chromium 1440×900; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
     print(f"{'sign-in → first page':<34} median {statistics.median(sign_in):5.2f} s  "
           f"(max {max(sign_in):.2f} s; target ≤ 1.5 s)")
     print(f"{'page (click → settled)':<34} {'first visit':>12} {'later (median)':>15}")

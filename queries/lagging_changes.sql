@@ -7,15 +7,22 @@
 -- The lagging list compared with the previous week (metrics.md "Lagging communes"): status 'new'
 -- (lagging as of t, not as of t − 7 days), 'still' (both), 'recovered' (lagging a week before, no
 -- longer), with the reasons of each day (empty when not lagging then).
-with now as (
+with evaluated as materialized (
+    -- both days in one pass over the rules
+    select * from lagging_rules_at($campaign, [$as_of::timestamp, $as_of::timestamp - interval 7 day])
+),
+
+now as (
     select campaign_code, unit_code, list(reason order by rule_order) as reasons
-    from lagging_rules($campaign, $as_of)
+    from evaluated
+    where as_of = $as_of::timestamp
     group by all
 ),
 
 before as (
     select campaign_code, unit_code, list(reason order by rule_order) as reasons
-    from lagging_rules($campaign, $as_of::timestamp - interval 7 day)
+    from evaluated
+    where as_of < $as_of::timestamp
     group by all
 ),
 
