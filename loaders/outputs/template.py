@@ -408,7 +408,9 @@ def build_template(con: duckdb.DuckDBPyConnection, campaign_code: str, unit_code
 
 _PLACEHOLDERS = {k: f"__CM_{k.upper()}__" for k in
                  ("unit_line1", "unit_line2", "period") + META_KEYS}
-_EMPTY_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?[^>]*?/>')
+# An empty cell of the skeleton, written <c …/> or <c …></c> depending on the openpyxl version (the
+# second form went unmatched: every filled template, the demo's included, was stored with 0s).
+_EMPTY_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?[^>]*?(?:/>|></c>)')
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
