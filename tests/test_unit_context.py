@@ -89,3 +89,13 @@ def test_a_legacy_campaign_has_its_own_territory(ready_con):
     r_bad, _ = check_bytes(ready_con, bad, "bc.xlsx", "daknong-2020")
     assert not any("không thuộc địa bàn" in m.text for m in r_ok.messages)
     assert any("không thuộc địa bàn" in m.text and "tỉnh Đắk Lắk" in m.text for m in r_bad.messages)
+
+
+def test_twin_names_differ_and_tone_placement_does_not():
+    from loaders.ingest.match_units import accent_key
+
+    assert accent_key("Xã Văn Lăng") != accent_key("Xã Văn Lang")
+    assert accent_key("Xã Sơn Hạ") != accent_key("Xã Sơn Hà")
+    assert accent_key("Xã Thuận Hoà") == accent_key("Xã Thuận Hòa") == accent_key("XÃ THUẬN HÒA")
+    assert accent_key("Xã Giao Thuỷ") == accent_key("Xã Giao Thủy")
+    assert accent_key("Xã Tân Thành") != accent_key("Xã Tân Thanh")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from loaders.common.text import clean, fold, fold_key
+from loaders.common.text import clean, fold, fold_key, tone_key
 
 KIND_WORDS = {  # folded spelling → folded canonical kind word
     "xa": "xa", "x": "xa", "phuong": "phuong", "p": "phuong", "thi tran": "thi tran", "tt": "thi tran",
@@ -36,9 +36,11 @@ _NOT_A_NAME = {"xa": {"hoi"}, "phuong": {"tien", "thuc", "cham", "phap", "huong"
 
 
 def accent_key(text: object) -> str:
-    """Lower-case letters and digits with their diacritics kept ("Văn Lăng" ≠ "Văn Lang")."""
-    s = unicodedata.normalize("NFC", clean(text).lower()).replace("ð", "đ")
-    return "".join(ch for ch in s if ch.isalnum())
+    """Lower-case letters and digits with their diacritics kept ("Văn Lăng" ≠ "Văn Lang", "Sơn Hạ" ≠
+    "Sơn Hà"), tone mark placement aside ("Hoà" = "Hòa": both spellings are in use)."""
+    s = tone_key(unicodedata.normalize("NFC", clean(text).lower()).replace("ð", "đ"))
+    # tone_key leaves a tone mark after the syllable's last letter, where it may stay uncomposed
+    return "".join(ch for ch in s if ch.isalnum() or unicodedata.combining(ch))
 
 
 @dataclass
