@@ -71,6 +71,8 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
             migrated = db.connect(work, wait_s=0)   # an older backup is brought to the current schema
         except duckdb.Error as e:
             raise BackupError(f"Tệp {source.name} không phải bản sao lưu DuckDB dùng được: {e}") from e
+        except db.SchemaMismatch as e:
+            raise BackupError(f"Tệp sao lưu {source.name}: {e}") from e
         try:
             if "submissions" not in base_tables(migrated):
                 raise BackupError(f"Tệp {source.name} không phải bản sao lưu của ứng dụng này.")
@@ -79,7 +81,8 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
         safety = backup(con, default_backup_path(db.db_path(_db_file(con))), actor=actor)
         con.execute("attach ? as cm_restore (read_only)", [str(work)])
         try:
-            tables = _parents_first(con, [t for t in base_tables(con) if t != "schema_migrations"])
+            tables = _parents_first(con, [t for t in base_tables(con)
+                                          if t not in ("schema_migrations", "schema_definitions")])
             counts = {}
             with db.transaction(con):
                 for t in reversed(tables):      # children before the tables they reference

@@ -1,12 +1,23 @@
-"""The DuckDB store: where it lives, how it is opened, and its versioned migrations.
+"""The DuckDB store: where it lives, how it is opened, its versioned migrations and its definitions.
 
 The database path comes from the CM_DB environment variable, default data/db/campaign.duckdb
-(an ignored folder). Migrations are numbered .sql files in loaders/store/migrations/, applied in order,
-each in its own transaction, and recorded in schema_migrations, so opening an older database
-upgrades it in place and opening a current one changes nothing.
+(an ignored folder).
+
+Migrations (tables only) are numbered .sql files in loaders/store/migrations/, applied in order,
+each in its own transaction, and recorded in schema_migrations with the file's checksum, so opening
+an older database upgrades it in place and opening a current one changes nothing. A migration that
+has been released is never edited: a database whose applied migration differs from the shipped file
+is refused (SchemaMismatch) instead of running with a schema nobody tested.
+
+Definitions (views and macros) are .sql files in loaders/store/definitions/, applied after the
+migrations with create or replace, in file-name order, in one transaction. Each file's checksum is
+recorded in schema_definitions, so a start re-applies only what changed, and a changed definition
+reaches every existing database.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import re
 import time
@@ -19,6 +30,19 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+DEFINITIONS = Path(__file__).resolve().parent / "definitions"
+
+log = logging.getLogger(__name__)
+
+# Released variants of a migration other than the file shipped now, by version: checksum → what it
+# is. A database that applied one of them opens normally; anything else different is refused.
+KNOWN_VARIANTS: dict[int, dict[str, str]] = {
+    # 020_metric_layer.sql as released up to b20721d, before dd629bf added the macro
+    # current_phase_completion to it in place. Databases built then lack the macro; the definitions
+    # (loaders/store/definitions/30_metric_macros.sql) now create it on every database.
+    20: {"c9b0476e352cb554026881094f07bad79f94c3cd83eefb6dff2001d8b67aff7e":
+         "020 before dd629bf (without current_phase_completion)"},
+}
 DEFAULT_DB = ROOT / "data" / "db" / "campaign.duckdb"
 
 
@@ -26,13 +50,27 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get("CM_DB") or DEFAULT_DB)
 
 
-def migration_files() -> list[tuple[int, Path]]:
+def migration_files(folder: Path | None = None) -> list[tuple[int, Path]]:
     out = []
-    for p in sorted(MIGRATIONS.glob("*.sql")):
+    for p in sorted((folder or MIGRATIONS).glob("*.sql")):
         m = re.match(r"(\d+)_", p.name)
         if m:
             out.append((int(m.group(1)), p))
     return out
+
+
+def definition_files() -> list[Path]:
+    return sorted(DEFINITIONS.glob("*.sql"))
+
+
+def checksum(path: Path) -> str:
+    """sha256 of a .sql file; line endings normalized, so a checkout that turns them into CRLF
+    does not make a released migration look edited."""
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+
+
+class SchemaMismatch(RuntimeError):
+    """The database applied a migration that differs from the file this app ships."""
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -44,26 +82,103 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()[0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations this database lacks; return the versions applied."""
+def _has_checksums(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_name = 'schema_migrations' and column_name = 'checksum'"
+    ).fetchone()[0] > 0
+
+
+def check_migrations(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]] | None = None) -> None:
+    """Refuse a database whose applied migrations differ from the shipped files (SchemaMismatch)."""
+    if not schema_version(con) or not _has_checksums(con):
+        return
+    shipped = dict(files if files is not None else migration_files())
+    for version, name, recorded in con.execute(
+            "select version, name, checksum from schema_migrations "
+            "where checksum is not null order by version").fetchall():
+        path = shipped.get(version)
+        if path is None:
+            continue   # a migration this app does not know (a newer app made the database)
+        expected = checksum(path)
+        if recorded != expected and recorded not in KNOWN_VARIANTS.get(version, {}):
+            raise SchemaMismatch(
+                f"Không mở được cơ sở dữ liệu: bản nâng cấp lược đồ {name} đã áp dụng cho nó khác với "
+                f"tệp {path.name} của phiên bản ứng dụng này (mã kiểm tra {recorded[:12]}… thay vì "
+                f"{expected[:12]}…). Một bản nâng cấp đã phát hành không bao giờ được sửa; hãy dùng "
+                f"đúng phiên bản ứng dụng đã tạo cơ sở dữ liệu này, hoặc khôi phục từ một bản sao lưu.")
+
+
+def migrate(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]] | None = None) -> list[int]:
+    """Apply the migrations this database lacks; return the versions applied.
+
+    Refuses (SchemaMismatch) a database whose applied migrations differ from the files. A database
+    made before checksums were recorded gets them recorded (see _record_checksums)."""
+    files = migration_files() if files is None else files
     con.execute(
-        "create table if not exists schema_migrations "
-        "(version integer primary key, name varchar not null, applied_at timestamp not null)"
+        "create table if not exists schema_migrations (version integer primary key, "
+        "name varchar not null, applied_at timestamp not null, checksum varchar)"
     )
+    check_migrations(con, files)
     # Apply by set membership, not "greater than the max": migrations written on parallel branches
     # may land with numbers below one already applied.
     done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
     applied = []
-    for version, path in migration_files():
+    for version, path in files:
         if version in done:
             continue
         with transaction(con):
             con.execute(path.read_text(encoding="utf-8"))
-            con.execute(
-                "insert into schema_migrations values (?, ?, ?)", [version, path.name, datetime.now()]
-            )
+            # a database older than migration 050 lacks the column until 050 adds it
+            if _has_checksums(con):
+                con.execute("insert into schema_migrations (version, name, applied_at, checksum) "
+                            "values (?, ?, ?, ?)", [version, path.name, datetime.now(), checksum(path)])
+            else:
+                con.execute("insert into schema_migrations (version, name, applied_at) values (?, ?, ?)",
+                            [version, path.name, datetime.now()])
         applied.append(version)
+    _record_checksums(con, files)
     return applied
+
+
+def _record_checksums(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]]) -> None:
+    """Migrations applied before checksums were recorded: record what was applied.
+
+    The file shipped now, except for 020 on a database without the macro current_phase_completion:
+    that database applied 020 as released before dd629bf (KNOWN_VARIANTS)."""
+    if not _has_checksums(con):
+        return
+    missing = [v for (v,) in con.execute(
+        "select version from schema_migrations where checksum is null").fetchall()]
+    shipped = dict(files)
+    for version in missing:
+        if version not in shipped:
+            continue
+        value = checksum(shipped[version])
+        if version == 20 and not con.execute(
+                "select count(*) from duckdb_functions() where function_name = 'current_phase_completion'"
+        ).fetchone()[0]:
+            value = next(iter(KNOWN_VARIANTS[20]))
+        con.execute("update schema_migrations set checksum = ? where version = ?", [value, version])
+
+
+def apply_definitions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the definition files that changed since they were last applied (all of them on a new
+    database), in file-name order, in one transaction; return their names."""
+    recorded = dict(con.execute("select name, checksum from schema_definitions").fetchall())
+    files = [(p, checksum(p)) for p in definition_files()]
+    changed = [(p, s) for p, s in files if recorded.get(p.name) != s]
+    gone = set(recorded) - {p.name for p, _ in files}
+    if not changed and not gone:
+        return []
+    with transaction(con):
+        for p, s in changed:
+            con.execute(p.read_text(encoding="utf-8"))
+            con.execute("insert or replace into schema_definitions values (?, ?, ?)", [p.name, s, datetime.now()])
+        for name in gone:       # a file no longer shipped: its objects stay until a migration drops them
+            con.execute("delete from schema_definitions where name = ?", [name])
+    log.info("definitions applied: %s", ", ".join(p.name for p, _ in changed))
+    return [p.name for p, _ in changed]
 
 
 class DatabaseBusy(RuntimeError):
@@ -100,10 +215,21 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False,
     """Open (creating and migrating if needed) the database at path."""
     p = db_path(path)
     if read_only:
-        return _open(p, True, wait_s)
+        con = _open(p, True, wait_s)
+        try:
+            check_migrations(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
     p.parent.mkdir(parents=True, exist_ok=True)
     con = _open(p, False, wait_s)
-    migrate(con)
+    try:
+        migrate(con)
+        apply_definitions(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

@@ -1,4 +1,5 @@
-"""The weekly rollup the metric queries read: `weekly_values` (migration 020).
+"""The weekly rollup the metric queries read: `weekly_values` (tables: migration 020; the live
+definitions they materialize: loaders/store/definitions/1*.sql).
 
 `weekly_values` holds every current reported value spread over the weeks (and phases) of its period
 by days — the view `weekly_values_live` materialized, so that a query over a whole country reads a
@@ -30,7 +31,7 @@ _lock = threading.RLock()
 
 
 # (table, the live definition it materializes, sort order within the campaign), in refresh order:
-# the later ones read the tables refreshed before them (migration 020 describes each).
+# the later ones read the tables refreshed before them (migration 020 and definitions/ describe each).
 # A definition ending in "_for" is a table macro taking the campaign list (it filters at its
 # sources; 020 says why); the others are views filtered on campaign_code. The detail tables are
 # sorted by arrival, so that a query's "late tail" (rows that arrived after its as-of time) reads
