@@ -21,6 +21,7 @@ COMMANDS = {
     "user": ("loaders.cli.user", "Quản lý tài khoản (tạo quản trị đầu tiên, đặt lại mật khẩu, liệt kê)"),
     "boundaries": ("loaders.reference.boundaries", "Nạp ranh giới hành chính từ tệp, hoặc tạo ranh giới gần đúng"),
     "briefing": ("loaders.cli.briefing", "Viết báo cáo tuần hoặc báo cáo đợt (.docx) theo thể thức Nghị định 30/2020/NĐ-CP"),
+    "remind": ("loaders.cli.remind", "Nhắc các đơn vị chưa nộp báo cáo tuần (in ra, hoặc gửi email với --send)"),
 }
 
 

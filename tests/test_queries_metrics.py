@@ -158,6 +158,13 @@ def _build(path, params: dict | None) -> None:
     _insert(con, "submissions", subs)
     _insert(con, "report_values", vals)
     _insert(con, "report_posts", posts)
+    # a unit's contact and a reminder sent to it (issue 15: unit_contacts, reminder_log)
+    _insert(con, "unit_contacts", [{"campaign_code": CAMPAIGN, "unit_code": "X2", "person": "Nguyễn Văn An",
+                                    "phone": "0912345678", "email": "xabinh@example.vn", "zalo": None,
+                                    "updated_at": datetime(2025, 10, 1), "updated_by": "test"}])
+    _insert(con, "reminders", [{"campaign_code": CAMPAIGN, "unit_code": "X2", "week_start": WEEKS[3],
+                                "channel": "email", "recipient": "xabinh@example.vn",
+                                "sent_at": datetime(2025, 11, 4, 8), "sent_by": "test"}])
     con.close()
 
 
