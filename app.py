@@ -20,12 +20,13 @@ PAGES = {
     "submissions": ("pages/submissions.py", "Tình hình nộp báo cáo", ":material/fact_check:", "tinh-hinh-nop"),
     "upload": ("pages/upload.py", "Nộp báo cáo", ":material/upload_file:", "nop-bao-cao"),
     "settings": ("pages/settings.py", "Cài đặt", ":material/settings:", "cai-dat"),
+    "reminders": ("pages/reminders.py", "Nhắc nộp báo cáo", ":material/notifications:", "nhac-nop-bao-cao"),
     "audit": ("pages/audit.py", "Nhật ký hoạt động", ":material/history:", "nhat-ky"),
 }
 
 # What each role sees. Hiding a page is only the first line: the loaders and queries check the role too.
 LEADERSHIP = ["overview", "map", "timeline", "plan"]
-INSPECTION = ["lagging", "submissions"]
+INSPECTION = ["lagging", "submissions", "reminders"]
 NAVIGATION = {
     "quan_tri": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION, "Đơn vị": ["upload"],
                  "Quản trị": ["settings", "audit"]},

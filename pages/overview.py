@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.briefing import briefing_buttons
 from ui.common import campaign_sidebar, phase_sidebar, q, vn_date, vn_number, vn_percent
 from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, count_delta,
                        pct_points, steady)
@@ -33,6 +34,7 @@ st.caption(
     f"{campaign['title']}  \nTính đến hết ngày **{vn_date(as_of)}**"
     + (f" · mũi tên dưới mỗi số: thay đổi so với 7 ngày trước ({vn_date(prev_day)})" if has_prev else "")
 )
+briefing_buttons(campaign, phase)   # the weekly and phase briefings (.docx) of these numbers
 
 # ---------------------------------------------------------------------------------------------
 # 1. Phase progress against the expected pace

@@ -12,6 +12,7 @@ import streamlit as st
 from loaders.reference import boundaries as bnd
 from loaders.accounts import settings_edit as se
 from ui import geo
+from ui.contacts import contacts_tab
 from ui.common import actor, campaign_sidebar, connection, current_user, data_changed, q, vn_date, vn_number
 
 if current_user() is None or not current_user().is_admin:  # shown to admins only; checked anyway
@@ -74,9 +75,11 @@ def _date_or_none(v):
     return pd.Timestamp(v).date()
 
 
-tab_info, tab_phases, tab_tasks, tab_map, tab_log = st.tabs(
+tab_info, tab_phases, tab_tasks, tab_map, tab_log, tab_contacts = st.tabs(
     ["Thông tin kế hoạch", "Thời gian và các đợt", "Nhiệm vụ và mức tối thiểu", "Ranh giới bản đồ",
-     "Nhật ký chỉnh sửa"], key="set_tab", on_change="rerun")
+     "Nhật ký chỉnh sửa", "Danh bạ đơn vị"], key="set_tab", on_change="rerun")
+with tab_contacts:
+    contacts_tab(campaign)      # ui/contacts.py: import, download, edit
 
 # --- Campaign details ------------------------------------------------------------------------------
 with tab_info:

@@ -3,12 +3,10 @@ real local SMTP server (aiosmtpd) by `python -m loaders remind --send`, on the d
 as of 19/11/2025 (week 10/11–16/11 is the latest due; 13 units have no report for it)."""
 from __future__ import annotations
 
-import email
 import json
 import shutil
 import subprocess
 import sys
-from email.policy import default as default_policy
 
 import openpyxl
 import pandas as pd
@@ -19,7 +17,8 @@ import queries
 from loaders.accounts import auth, contacts
 from loaders.store import db
 from tests import demo_db
-from tests.browser import ROOT, free_port
+from tests.browser import ROOT
+from tests.smtp import env as smtp_env, local_smtp
 
 ADMIN = auth.User("quantri", "Quản trị", "quan_tri")
 CODE = demo_db.CAMPAIGN
@@ -146,36 +145,14 @@ def test_edit_one_contact(demo):
 # Reminders through a real SMTP server
 # ---------------------------------------------------------------------------------------------------
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=default_policy)))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    def check(server, session, envelope, mechanism, data):
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"nhacnho", b"mat-khau-thu")
-        return AuthResult(success=ok)
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, auth_required=True,
-                            auth_require_tls=False, authenticator=check)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    with local_smtp() as server:
+        yield server
 
 
 def _remind(path, port, *extra):
-    env = {"PATH": "/usr/bin:/bin", "CM_SMTP_HOST": "127.0.0.1", "CM_SMTP_PORT": str(port), "CM_SMTP_TLS": "none",
-           "CM_SMTP_USER": "nhacnho", "CM_SMTP_PASSWORD": "mat-khau-thu", "CM_SMTP_FROM": "theodoi@example.vn"}
+    env = {"PATH": "/usr/bin:/bin", **smtp_env(port)}
     return subprocess.run([sys.executable, "-m", "loaders", "remind", "--campaign", CODE, "--db", str(path),
                            "--as-of", "2025-11-19", *extra], cwd=ROOT, env=env, capture_output=True, text=True)
 
@@ -234,9 +211,7 @@ def test_remind_without_smtp_settings_or_with_a_wrong_password(demo, smtp):
     assert no_server.returncode == 2 and "chưa cấu hình máy chủ thư" in no_server.stderr
     bad = subprocess.run([sys.executable, "-m", "loaders", "remind", "--campaign", CODE, "--db", str(path),
                           "--as-of", "2025-11-19", "--send"], cwd=ROOT, capture_output=True, text=True,
-                         env={"PATH": "/usr/bin:/bin", "CM_SMTP_HOST": "127.0.0.1", "CM_SMTP_PORT": str(port),
-                              "CM_SMTP_TLS": "none", "CM_SMTP_USER": "nhacnho", "CM_SMTP_PASSWORD": "sai",
-                              "CM_SMTP_FROM": "theodoi@example.vn"})
+                         env={"PATH": "/usr/bin:/bin", **smtp_env(port, password="sai")})
     assert bad.returncode == 2 and "Không kết nối được máy chủ thư 127.0.0.1" in bad.stderr
     assert inbox.messages == []
     con = db.connect(path)

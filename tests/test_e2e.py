@@ -22,6 +22,7 @@ PAGES = [  # (sidebar link, a heading the page must show)
     ("Xã chậm tiến độ", "chậm tiến độ"),
     ("Tình hình nộp báo cáo", "Tình hình nộp báo cáo"),
     ("Nộp báo cáo", "Nộp báo cáo tuần"),
+    ("Nhắc nộp báo cáo", "Nhắc nộp báo cáo"),
     ("Cài đặt", "Cài đặt"),
     ("Nhật ký hoạt động", "Nhật ký hoạt động"),
 ]
@@ -136,3 +137,44 @@ def test_click_a_commune_on_the_map(app_url):
         # the commune's own numbers open under the map
         assert "Độ phủ hình thức" in text and "Điểm chậm tiến độ" in text
         screenshot(page, "map-commune-clicked")
+
+
+def test_download_the_briefing_and_remind_the_late_units(app_url, demo_db, tmp_path):
+    """The weekly briefing downloaded from the overview is a Word document whose list of units without
+    a report is the one the reminder page shows, and the one the queries give."""
+    import re
+
+    import docx
+
+    import queries
+    from loaders.store import db
+
+    with browser_page() as page:
+        _open(page, app_url, "Tổng quan")
+        _no_error(page)
+        with page.expect_download(timeout=60000) as download:
+            page.get_by_test_id("stDownloadButton").filter(has_text=re.compile("Báo cáo tuần")).click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        assert path.name == "bao-cao-tuan_daklak-2025_2025-11-10.docx"
+        d = docx.Document(str(path))
+        headings = [p.text for p in d.paragraphs if p.style.name == "Heading 1"]
+        assert headings[0] == "I. TÌNH HÌNH NỘP BÁO CÁO" and headings[-1] == "VII. ĐỀ XUẤT, KIẾN NGHỊ"
+        body = d.element.body
+        after = list(body).index(next(p._p for p in d.paragraphs if p.text == "VI. ĐƠN VỊ CHƯA NỘP BÁO CÁO"))
+        table = next(docx.table.Table(el, d) for el in list(body)[after:] if el.tag.endswith("}tbl"))
+        in_briefing = {row.cells[1].text for row in table.rows[1:]}
+
+        _open(page, app_url, "Nhắc nộp báo cáo")
+        _no_error(page)
+        text = page.get_by_test_id("stMain").inner_text()
+        assert "Tuần 10/11–16/11/2025" in text
+        shown = {e.inner_text().split("\n")[0].strip() for e in page.get_by_test_id("stExpander").all()}
+        screenshot(page, "reminders")
+    con = db.connect(demo_db, read_only=True, wait_s=60)   # the app lets go of the file when idle
+    try:
+        grid = queries.run("submission_grid", con, campaign="daklak-2025", as_of=date(2025, 11, 19))
+    finally:
+        con.close()
+    late = set(grid.loc[(grid["week_start"] == "2025-11-10") & (grid["status"] == "missing"), "unit_name"])
+    assert late and in_briefing == late and shown == late

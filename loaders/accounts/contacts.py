@@ -387,3 +387,29 @@ def _email(settings: SmtpSettings, row) -> EmailMessage:
     msg["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
     msg.set_content(row.message)
     return msg
+
+
+def contact_template(units: pd.DataFrame) -> bytes:
+    """The contact list to fill in (.xlsx): every unit of unit_contacts with what is known of it."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Danh bạ"
+    ws.append(["Mã đơn vị", "Tên đơn vị", "Người liên hệ", "Điện thoại", "Email", "Zalo"])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for r in units.itertuples():
+        ws.append([r.unit_code, r.unit_name] + [_text(getattr(r, k)) or None for k in FIELDS])
+    for col, width in zip("ABCDEF", (12, 34, 26, 14, 30, 22)):
+        ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=2, min_col=1, max_col=4):
+        for c in (row[0], row[3]):
+            c.number_format = "@"          # codes and phone numbers as text: a leading 0 stays
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
