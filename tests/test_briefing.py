@@ -43,7 +43,7 @@ def store(demo_path):
         phase = docx.Document(io.BytesIO(briefing.build(run, CODE, AS_OF, phase=2)))
         names = ["reporting_rate_by_week", "reporting_rate_by_phase", "campaign_summary", "coverage_by_group",
                  "weekly_timeline", "posting_counts", "phase_completion_province", "phase_completion_by_unit",
-                 "channel_coverage_by_unit", "lagging_units", "submission_grid", "reporting_rate_by_unit_phase"]
+                 "channel_coverage_by_unit", "lagging_units", "lagging_changes", "submission_grid", "reporting_rate_by_unit_phase"]
         data = {n: run(n, campaign=CODE, as_of=AS_OF) for n in names}
         data["reporting_units"] = run("reporting_units", campaign=CODE)
         data["campaign_phases"] = run("campaign_phases", campaign=CODE)
@@ -183,8 +183,9 @@ def test_progress_of_the_phases_equals_the_overview(store):
         assert _table_after(doc, HEADINGS[2])[1:] == expected
     assert [r[0] for r in expected] == ["Đợt I", "Đợt II"]
     p2 = prov[prov["phase_number"] == 2].iloc[0]
-    gap = round(100 * (p2["completion"] - p2["expected"]))       # the overview's "Thấp hơn mức cần đạt"
-    assert any(f"thấp hơn mức cần đạt ({vn_percent(p2['expected'])}) {abs(gap)} điểm %" in p.text
+    gap = round(100 * (p2["completion"] - p2["expected"]))       # the overview's "Cao/Thấp hơn mức cần đạt"
+    side = "cao" if gap >= 0 else "thấp"
+    assert any(f"{side} hơn mức cần đạt ({vn_percent(p2['expected'])}) {abs(gap)} điểm %" in p.text
                for p in store["week"].paragraphs)
 
 
@@ -212,9 +213,14 @@ def test_lagging_communes_equal_the_lagging_list(store):
     lag = store["lagging_units"]
     communes = lag[lag["territorial"]].sort_values("rank")
     rows = _table_after(store["week"], HEADINGS[4])
-    assert rows[0] == ["STT", "Xã, phường", "Điểm", "Lý do", "Hoàn thành đợt"]
-    assert rows[1:] == [[str(i), r.unit_name, vn_number(r.score), "\n".join(r.reasons), vn_percent(r.completion)]
-                        for i, r in enumerate(communes.itertuples(), 1)]
+    assert rows[0] == ["STT", "Xã, phường", "Điểm", "Lý do", "Hoàn thành đợt", "Số tuần chậm"]
+    assert rows[1:] == [[str(i), r.unit_name, vn_number(r.score), "\n".join(r.reasons), vn_percent(r.completion),
+                         vn_number(r.weeks_lagging)] for i, r in enumerate(communes.itertuples(), 1)]
+    changes = store["lagging_changes"]
+    changes = changes[changes["territorial"]]
+    n = {s: int((changes["status"] == s).sum()) for s in ("new", "still", "recovered")}
+    assert any(p.text.startswith(f"So với một tuần trước: {n['new']} xã, phường mới chậm tiến độ, {n['still']} vẫn "
+                                 f"chậm, {n['recovered']} hết chậm") for p in store["week"].paragraphs)
     s = store["campaign_summary"].iloc[0]
     assert s["lagging_communes"] == len(communes)
     assert f"có {int(s['lagging_communes'])}/{int(s['communes'])} xã, phường chậm tiến độ:" in \

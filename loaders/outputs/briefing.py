@@ -375,11 +375,17 @@ def _lagging(run: Run, code: str, as_of, period: Period) -> Section:
     section.blocks.append(("p", f"Đến hết ngày {dmy(as_of)}, có {count(summary['lagging_communes'])}/"
                                 f"{count(summary['communes'])} xã, phường chậm tiến độ"
                                 + (":" if len(communes) else ".")))
+    changes = run("lagging_changes", campaign=code, as_of=as_of)
+    changes = changes[changes["territorial"]]
+    recovered = changes.loc[changes["status"] == "recovered", "unit_name"]
+    section.blocks.append(("p", f"So với một tuần trước: {count((changes['status'] == 'new').sum())} xã, phường mới "
+                                f"chậm tiến độ, {count((changes['status'] == 'still').sum())} vẫn chậm, "
+                                f"{count(len(recovered))} hết chậm" + (f" ({', '.join(recovered)})." if len(recovered) else ".")))
     if len(communes):
-        rows = [[str(i), r.unit_name, count(r.score), "\n".join(r.reasons), percent(r.completion)]
-                for i, r in enumerate(communes.itertuples(), 1)]
-        section.blocks.append(("table", Table(["STT", "Xã, phường", "Điểm", "Lý do", "Hoàn thành đợt"], rows,
-                                              [1.1, 3.6, 1.4, 7.7, 2.2])))
+        rows = [[str(i), r.unit_name, count(r.score), "\n".join(r.reasons), percent(r.completion),
+                 count(r.weeks_lagging)] for i, r in enumerate(communes.itertuples(), 1)]
+        section.blocks.append(("table", Table(["STT", "Xã, phường", "Điểm", "Lý do", "Hoàn thành đợt",
+                                               "Số tuần chậm"], rows, [1.0, 3.3, 1.3, 6.8, 2.0, 1.6])))
     return section
 
 
