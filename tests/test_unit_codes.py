@@ -72,6 +72,12 @@ def _args(unit: str) -> dict:
             "era": "2025", "province": "66", "since": date(2025, 9, 1), "until": AS_OF}
 
 
+def _add_contact(con) -> None:
+    """A table added after the change (090: unit contacts) holding an old code: rewritten too."""
+    con.execute("insert into unit_contacts (campaign_code, unit_code, person, updated_at, updated_by) "
+                "values (?, ?, 'Nguyễn Văn A', timestamp '2025-11-01 08:00', 'test')", [CAMPAIGN, HOA_SON_OLD])
+
+
 @pytest.fixture(scope="module")
 def before(tmp_path_factory) -> tuple[Path, dict]:
     """(path of the store built by BEFORE, today's query results on it, before any rewrite)."""
@@ -91,6 +97,7 @@ def before(tmp_path_factory) -> tuple[Path, dict]:
     con = db.connect(asked)              # today's migrations, no rewrite: the pages as they were
     try:
         assert not unit_codes.is_done(con)
+        _add_contact(con)
         campaigns.load_all(con)          # as ensure_ready does: today's campaign files on both sides
         results = _all_queries(con, HOA_SON_OLD)
     finally:
@@ -104,6 +111,7 @@ def upgraded(before, tmp_path_factory) -> Path:
     shutil.copyfile(before[0], path)
     con = db.connect(path)               # migration 070 (and any other new one)
     try:
+        _add_contact(con)
         done = bootstrap.ensure_ready(con)
         assert set(done["unit_codes"]) >= {"submissions.unit_code", "account_units.unit_code"}
     finally:
@@ -150,6 +158,8 @@ def test_codes_move_everywhere_and_what_changed_is_recorded(before, upgraded):
         assert rewritten["submissions.unit_code"] == old.execute(
             "select count(*) from submissions where list_contains(?, unit_code)", [list(changes)]).fetchone()[0]
         assert rewritten["account_units.unit_code"] == 1
+        assert rewritten["unit_contacts.unit_code"] == 1
+        assert con.execute("select unit_code from unit_contacts").fetchall() == [(HOA_SON,)]
         assert rewritten["boundaries.unit_code"] == 3        # the three changed communes of Đắk Lắk
         assert con.execute("select count(*) from audit_log where action = 'units.recode'").fetchone()[0] == 1
     finally:
