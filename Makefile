@@ -33,6 +33,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_hostile.py
 	$(PY) bench/bench_browser.py
+	$(PY) bench/bench_briefing.py
 
 clean-db:
 	rm -rf data/db

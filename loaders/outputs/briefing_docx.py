@@ -107,11 +107,12 @@ def _new_document():
 
 
 def _para(container, text: str = "", size: float = BODY_PT, bold: bool = False, italic: bool = False,
-          align=None, underline: bool = False, style: str | None = None):
-    p = container.add_paragraph(style=style)
+          align=None, underline: bool = False):
+    """A paragraph of one run. Aligned ones (title block, signature) sit close together: no space after."""
+    p = container.add_paragraph()
     if align is not None:
         p.alignment = align
-    p.paragraph_format.space_after = Pt(0) if container is not None and style is None and align is not None else None
+        p.paragraph_format.space_after = Pt(0)
     if text:
         run = p.add_run(text)
         run.font.size, run.font.bold, run.font.italic, run.font.underline = Pt(size), bold, italic, underline
