@@ -92,7 +92,7 @@ def _patch_cached(data: bytes, cached: dict[tuple[int, str], object]) -> bytes:
                         new = f'<c r="{ref}" t="str"><f>\\1</f><v>{escape(value)}</v></c>'
                     else:
                         new = f'<c r="{ref}"><f>\\1</f><v>{value}</v></c>'
-                    text = re.sub(rf'<c r="{ref}"[^>]*><f>(.*?)</f><v\s*/>(</c>)?', new, text)
+                    text = re.sub(rf'<c r="{ref}"[^>]*><f>(.*?)</f>(?:<v\s*/>|<v></v>)(</c>)?', new, text)
                 body = text.encode("utf-8")
             dst.writestr(item, body)
     return out.getvalue()
