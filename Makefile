@@ -34,6 +34,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_hostile.py
 	$(PY) bench/bench_browser.py
 	$(PY) bench/bench_briefing.py
+	$(PY) bench/bench_growth.py
 
 clean-db:
 	rm -rf data/db

@@ -149,6 +149,49 @@ def random_bytes() -> bytes:
     return random.Random(7).randbytes(20_000)
 
 
+def _replace_part(data: bytes, name: str, body: bytes | str) -> bytes:
+    """The same package with one part's bytes replaced (to put XML no office library writes)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename, body if item.filename == name else src.read(item.filename))
+    return out.getvalue()
+
+
+def error_formulas(n: int = 20_000, width: int = 10) -> bytes:
+    """A good report plus a sheet of n formula cells whose saved value is #DIV/0!, filled down the way
+    Excel writes it (one shared formula, then `<f t="shared" si="0"/>`): this once took minutes."""
+    rows = []
+    for r in range(1, n // width + 1):
+        cells = "".join(
+            f'<c r="{wb.col_letter(c)}{r}" t="e">'
+            + ('<f t="shared" ref="A1:J99999" si="0">1/0</f>' if r == 1 and c == 0 else '<f t="shared" si="0"/>')
+            + "<v>#DIV/0!</v></c>" for c in range(width))
+        rows.append(f'<row r="{r}">{cells}</row>')
+    xml = f'<?xml version="1.0"?><worksheet {_NS}><sheetData>{"".join(rows)}</sheetData></worksheet>'
+    sheets = wb.report("Phường Tân Lập", *WEEK, {"ttcs_tin_bai": 5}, unit_code="24121")
+    sheets.insert(1, wb.SheetSpec("Tính toán", [["x"]]))
+    return _replace_part(wb.xlsx(sheets), "xl/worksheets/sheet2.xml", xml)
+
+
+def formula_without_value(expr: str) -> bytes:
+    """A report whose ttcs_tin_bai count is a formula saved with no value (what openpyxl and other
+    programs write); bc_tin_bai = 3 and bc_phat_thanh = 4 sit in E9 and E10 for SUM to use."""
+    return wb.xlsx(wb.report("Phường Tân Lập", *WEEK, {"ttcs_tin_bai": "=" + expr, "bc_tin_bai": 3,
+                                                       "bc_phat_thanh": 4}, unit_code="24121"))
+
+
+def big_numbers(n: int = 100_000) -> bytes:
+    """A plain sheet of n numbers beside a good report: legitimate, only slow to read."""
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{wb.col_letter(c)}{r}"><v>{r + c}</v></c>' for c in range(10))
+                   + "</row>" for r in range(1, n // 10 + 1))
+    sheets = wb.report("Phường Tân Lập", *WEEK, {"ttcs_tin_bai": 5}, unit_code="24121")
+    sheets.insert(1, wb.SheetSpec("Số liệu", [["x"]]))
+    xml = f'<?xml version="1.0"?><worksheet {_NS}><sheetData>{rows}</sheetData></worksheet>'
+    return _replace_part(wb.xlsx(sheets), "xl/worksheets/sheet2.xml", xml)
+
+
 def _cached(build):
     return functools.cache(build)  # some files take a second to build; build each once per session
 
@@ -167,4 +210,11 @@ CORPUS = {
     "huge_text_cells": ("chu-dai.xlsx", _cached(huge_text_cells), "accepted"),
     "script_in_unit_name": ("script.xlsx", _cached(script_unit_name), "rejected"),
     "formula_notes": ("cong-thuc.xlsx", _cached(formula_notes), "accepted"),
+    "error_formulas_20k": ("loi-cong-thuc.xlsx", _cached(error_formulas), "accepted"),
+    "formula_no_value_arithmetic": ("cong-thuc-250.xlsx", _cached(lambda: formula_without_value("250+50")),
+                                    "accepted"),
+    "formula_no_value_sum": ("cong-thuc-sum.xlsx", _cached(lambda: formula_without_value("SUM(E9:E10)")),
+                             "accepted"),
+    "formula_no_value_lookup": ("cong-thuc-vlookup.xlsx",
+                                _cached(lambda: formula_without_value("VLOOKUP(1,E9:E10,1)")), "rejected"),
 }

@@ -7,6 +7,8 @@ import time
 import pytest
 
 from loaders.ingest import pipeline as ingest
+from loaders.ingest import reader
+from tests import hostile
 from tests.hostile import CORPUS
 
 TIME_BOUND_S = 10
@@ -66,3 +68,56 @@ def test_text_is_stored_as_text(con):
     r = ingest.ingest_bytes(con, build(), name, "daklak-2025")
     assert r.status == "accepted"
     assert con.execute("select value from v_report_values where indicator_code = 'ttcs_tin_bai'").fetchone()[0] == 5
+
+
+def _value(con, code):
+    row = con.execute("select value, cell from report_values where indicator_code = ?", [code]).fetchone()
+    return row and (row[0], row[1])
+
+
+def test_error_formulas_read_in_linear_time():
+    """20,000 filled-down formulas saved as #DIV/0! once took minutes (quadratic); now twice the cells
+    take about twice the time, and they are read as the errors they are."""
+    small, large = hostile.error_formulas(4_000), hostile.error_formulas(20_000)
+    times = []
+    for data in (small, large, small, large):
+        t0 = time.perf_counter()
+        wb = reader.read_workbook(data)
+        times.append(time.perf_counter() - t0)
+    assert wb.sheet("Tính toán").value(1999, 9) == "#DIV/0!"
+    t_small, t_large = min(times[0], times[2]), min(times[1], times[3])
+    assert t_large < 2.0, t_large
+    assert t_large < 5 * 3 * max(t_small, 0.01), (t_small, t_large)   # 5× the cells: far from 25× the time
+
+
+@pytest.mark.parametrize("expr, expected", [("250+50", 300), ("SUM(E9:E10)", 7), ("(E9+E10)*2-1", 13),
+                                            ("AVERAGE(E9:E10)*2", 7), ("$E$9^2", 9)])
+def test_formula_without_saved_value_is_computed(con, expr, expected):
+    r = ingest.ingest_bytes(con, hostile.formula_without_value(expr), "cong-thuc.xlsx", "daklak-2025")
+    assert r.status == "accepted", [m.text for m in r.messages]
+    assert _value(con, "ttcs_tin_bai") == (expected, "E12")
+
+
+@pytest.mark.parametrize("expr", ["VLOOKUP(1,E9:E10,1)", "E9/0", "'Tin bài'!A1", "TODAY()", "E9&E10"])
+def test_formula_that_cannot_be_computed_is_refused_at_its_cell(con, expr):
+    before = _state(con)
+    r = ingest.ingest_bytes(con, hostile.formula_without_value(expr), "cong-thuc.xlsx", "daklak-2025")
+    assert r.status == "rejected"
+    err = next(m for m in r.messages if m.level == "error")
+    assert "Ô E12 có công thức chưa có kết quả — mở tệp bằng Excel, lưu lại rồi gửi" in err.text, err.text
+    assert (err.sheet, err.cell) == ("Báo cáo", "E12")
+    assert _state(con) == before
+
+
+def test_file_over_its_time_budget_is_refused_and_the_writer_is_free(con):
+    data = hostile.big_numbers()
+    before = _state(con)
+    t0 = time.perf_counter()
+    r = ingest.ingest_bytes(con, data, "cham.xlsx", "daklak-2025", budget_s=0.01)
+    assert time.perf_counter() - t0 < 2.0
+    assert r.status == "rejected"
+    assert "quá 0,01 giây" in r.errors[0].text, r.errors[0].text
+    assert _state(con) == before
+    # the same file within the normal budget, and the next file, go through at once
+    assert ingest.ingest_bytes(con, data, "cham.xlsx", "daklak-2025").status == "accepted"
+    assert ingest.ingest_bytes(con, hostile.good({"ttcs_tin_bai": 6}), "tot.xlsx", "daklak-2025").status == "accepted"

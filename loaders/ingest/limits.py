@@ -10,8 +10,12 @@ ranges zipfile and calamine inflate — add up to less than the limits ÷ 1032, 
 them: then only the sheet parts are inflated (for the dimension check and the error-cell scan). A
 report of a few dozen KB is always in that case; anything larger is inflated member by member.
 
-The same pass notes which members hold an Excel error cell (t="e"), so the reader looks for #REF!,
-#VALUE!, … only in those and does not unzip the workbook a second time.
+The same pass notes which members hold an Excel error cell (t="e") or a formula (<f>), so the reader
+looks for #REF!, #VALUE!, … and for formulas saved without a value only in those.
+
+Every regular expression here is anchored at a tag and bounded, and each file has a wall-time budget
+(`Deadline`, CM_FILE_BUDGET_S seconds, default 5): past it the file is refused, so one upload cannot
+hold the database's only writer.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import io
 import os
 import re
 import struct
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -26,19 +31,21 @@ from functools import lru_cache
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}[0-9]{1,7}:([A-Z]{1,3})([0-9]{1,7})"')
 _CHUNK = 1 << 16
 _BIG_CHUNK = 1 << 20
-_ERROR_MARK = b't="e"'
+_MARK = re.compile(rb't="e"|<(?:[A-Za-z_][\w.-]{0,31}:)?f[\s>/]')   # an error cell or a formula
+_TAIL = 40                                 # bytes kept across chunks so a mark is never cut in two
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _SIMPLE_FLAGS = 0x0800 | 0x0008 | 0x0006   # UTF-8 name, data descriptor, deflate options
 _DEFLATE_MAX_RATIO = 1032                  # the most deflate can expand: 258 bytes from 2 bits
 _ONE_SHOT = 8 << 20                        # members that cannot inflate past this are inflated in one call
 _BOOK, _BOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
-_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
-_SHEET_TAG_REV = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
-_REL_TAG = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
-_REL_TAG_REV = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+# bounded: a tag without its ">" costs at most 4 KB of scanning, not the rest of the part
+_SHEET_TAG = re.compile(r'<(?:\w{1,32}:)?sheet\b[^<>]{0,4096}?\bname="([^"<>]{0,512})"[^<>]{0,4096}?\br:id="([^"<>]{0,256})"')
+_SHEET_TAG_REV = re.compile(r'<(?:\w{1,32}:)?sheet\b[^<>]{0,4096}?\br:id="([^"<>]{0,256})"[^<>]{0,4096}?\bname="([^"<>]{0,512})"')
+_REL_TAG = re.compile(r'<Relationship\b[^<>]{0,4096}?\bId="([^"<>]{0,256})"[^<>]{0,4096}?\bTarget="([^"<>]{0,2048})"')
+_REL_TAG_REV = re.compile(r'<Relationship\b[^<>]{0,4096}?\bTarget="([^"<>]{0,2048})"[^<>]{0,4096}?\bId="([^"<>]{0,256})"')
 
 
 class LimitError(ValueError):
@@ -53,9 +60,27 @@ class Limits:
     max_members: int = 2000
     max_sheets: int = 200
     max_cells_per_sheet: int = 500_000                 # a weekly report has a few hundred
+    budget_s: float = float(os.environ.get("CM_FILE_BUDGET_S", "5"))   # wall time to read and check one file
 
 
 DEFAULT = Limits()
+
+
+class Deadline:
+    """The wall-time budget of one file: `check()` raises LimitError once it is spent. Checked between
+    the stages of reading and inside every loop over cells, so a slow file is refused within a fraction
+    of a second past the budget and the database writer is free again."""
+
+    def __init__(self, seconds: float | None = None):
+        self.seconds = DEFAULT.budget_s if seconds is None else seconds
+        self.end = time.monotonic() + self.seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            secs = f"{self.seconds:g}".replace(".", ",")
+            raise LimitError(f"Tệp cần xử lý quá {secs} giây (giới hạn thời gian cho mỗi tệp) nên đã dừng đọc để "
+                             "không giữ hệ thống: bảng tính quá lớn hoặc quá phức tạp cho một báo cáo tuần; hãy "
+                             "xóa các trang, dòng và công thức thừa rồi gửi lại.")
 
 
 def _col_number(letters: bytes) -> int:
@@ -69,7 +94,7 @@ def check(data: bytes, limits: Limits = DEFAULT) -> frozenset[str] | None:
     """Raise LimitError when the file is over a limit; cheap for ordinary reports.
 
     For a zipped workbook read to the end, returns the names of the members whose XML holds an error
-    cell (t="e"; usually none); None when that is not known (not a zip, or a damaged archive whose
+    cell (t="e") or a formula; None when that is not known (not a zip, or a damaged archive whose
     reading stopped early).
     """
     if len(data) > limits.max_file_bytes:
@@ -210,7 +235,7 @@ def _inflate(data: bytes, m: zipfile.ZipInfo, is_sheet: bool, before: int, limit
             _check_dimension(m.filename, out[:_CHUNK], limits)  # declared size: refuse before reading
         if _over(len(out), before, limits):
             raise _too_big(limits)
-        if _ERROR_MARK in out:
+        if _MARK.search(out):
             errors.add(m.filename)
         if keep is not None:
             keep.append(out)
@@ -242,9 +267,9 @@ def _inflate(data: bytes, m: zipfile.ZipInfo, is_sheet: bool, before: int, limit
             return None               # inflates past its declared size: zipfile's reading decides
         if _over(size, before, limits):
             raise _too_big(limits)
-        if _ERROR_MARK in chunk or (tail and _ERROR_MARK in tail + chunk[:5]):
+        if _MARK.search(chunk) or (tail and _MARK.search(tail + chunk[:_TAIL])):
             errors.add(m.filename)
-        tail = chunk[-5:]
+        tail = chunk[-_TAIL:]
         crc = zlib.crc32(chunk, crc)
         if d.eof:
             break
@@ -268,9 +293,9 @@ def _stream(z: zipfile.ZipFile, m: zipfile.ZipInfo, is_sheet: bool, before: int,
                 size += len(chunk)
                 if _over(size, before, limits):
                     raise _too_big(limits)
-                if _ERROR_MARK in chunk or (tail and _ERROR_MARK in tail + chunk[:5]):
+                if _MARK.search(chunk) or (tail and _MARK.search(tail + chunk[:_TAIL])):
                     errors.add(m.filename)
-                tail = chunk[-5:]
+                tail = chunk[-_TAIL:]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
         return None  # damaged or encrypted member: the reader gives the precise message
     return size

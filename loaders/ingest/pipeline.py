@@ -34,6 +34,7 @@ from typing import Callable, Iterable
 import duckdb
 
 from loaders.store import db
+from loaders.ingest import limits
 from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.reader import ReadError, read_workbook
 from loaders.ingest.parser import ParsedReport, Section, parse
@@ -111,8 +112,10 @@ class _Pending:
 class Ingestor:
     """Ingestion for one campaign over one connection; keeps the campaign's state between files."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, campaign_code: str, actor: str = "cli", user=None):
+    def __init__(self, con: duckdb.DuckDBPyConnection, campaign_code: str, actor: str = "cli", user=None,
+                 budget_s: float | None = None):
         self.con = con
+        self.budget_s = budget_s              # wall time per file (None: limits.DEFAULT.budget_s)
         self.user = user                      # an auth.User: what this account may store is checked here
         self.actor = user.username if user is not None else actor
         self.ix = _campaign_index(con, campaign_code)
@@ -148,12 +151,17 @@ class Ingestor:
         known = self.hashes.get(digest)
         if known and not parse_unchanged:
             return self._unchanged(result, known), None
+        deadline = limits.Deadline(self.budget_s)
         try:
-            wb = read_workbook(data)
+            wb = read_workbook(data, deadline)
+            parsed = parse(wb, file_name, self.ix)
+            deadline.check()          # a file past its budget is refused before anything is written
         except ReadError as e:
             result.messages.append(message("error", file_name, str(e)))
             return result, None
-        parsed = parse(wb, file_name, self.ix)
+        except limits.LimitError as e:
+            result.messages.append(message("error", file_name, str(e)))
+            return result, None
         msgs = list(parsed.messages)
         unit = parsed.unit.code if parsed.unit else None
         result.unit_code = unit
@@ -548,10 +556,11 @@ def check_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
 
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, campaign_code: str,
-                 actor: str = "cli", user=None) -> FileResult:
+                 actor: str = "cli", user=None, budget_s: float | None = None) -> FileResult:
     """Check and store one file (one transaction); the result says what happened. With `user` (an
-    auth.User), the file is refused unless that account may report for the file's unit."""
-    ing = Ingestor(con, campaign_code, actor, user=user)
+    auth.User), the file is refused unless that account may report for the file's unit. budget_s: the
+    file's wall-time budget (default limits.DEFAULT.budget_s, CM_FILE_BUDGET_S)."""
+    ing = Ingestor(con, campaign_code, actor, user=user, budget_s=budget_s)
     result = ing.add(data, file_name)
     ing.flush()
     return result

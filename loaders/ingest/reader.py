@@ -11,14 +11,13 @@ A file that cannot be read raises `ReadError` with a Vietnamese message saying w
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import python_calamine as pc
 
-from loaders.ingest import limits
+from loaders.ingest import formulas, limits, sheet_xml
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -27,6 +26,8 @@ ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "xlsm": "Excel có macro (.xlsm)", "xls": "Excel 97–2003 (.xls)",
                 "ods": "OpenDocument (.ods)"}
 META_SHEET = "_meta"
+PASSWORD_MESSAGE = ("Tệp có mật khẩu — hãy bỏ mật khẩu rồi gửi lại (trong Excel: Tệp → Thông tin → Bảo vệ sổ làm "
+                    "việc → Mã hóa bằng mật khẩu → xóa mật khẩu, rồi lưu).")
 
 
 class ReadError(ValueError):
@@ -156,9 +157,7 @@ def sniff(data: bytes) -> str:
     head = data[:8]
     if head == OLE_MAGIC:
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
-            raise ReadError("Tệp Excel được đặt mật khẩu (mã hóa) nên không đọc được: hãy mở tệp, bỏ mật "
-                            "khẩu (Tệp → Thông tin → Bảo vệ sổ làm việc → Mã hóa bằng mật khẩu → để trống) "
-                            "rồi gửi lại.")
+            raise ReadError(PASSWORD_MESSAGE)
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
             return "xls"
         if "WordDocument".encode("utf-16-le") in data:
@@ -225,17 +224,31 @@ def _norm_value(v):
     return v
 
 
-def read_workbook(data: bytes) -> Workbook:
-    """Every sheet of the workbook as an absolute grid of values (cached values for formulas)."""
+def read_workbook(data: bytes, deadline: limits.Deadline | None = None) -> Workbook:
+    """Every sheet of the workbook as an absolute grid of values (saved values for formulas; a formula
+    saved without a value is computed when it is plain arithmetic or SUM/AVERAGE over the same sheet,
+    else left as a `formulas.UnevaluatedFormula` that the parser refuses at its cell).
+
+    deadline: the file's wall-time budget (a new one of limits.DEFAULT.budget_s when not given)."""
+    deadline = deadline or limits.Deadline()
     try:
-        error_parts = limits.check(data)  # before any parsing: a bomb or an absurd file is refused fast
+        marked = limits.check(data)  # before any parsing: a bomb or an absurd file is refused fast
+        fmt = sniff(data)
+        sheets = _calamine_sheets(data, fmt, deadline)
+        if fmt in ("xlsx", "xlsm") and (marked is None or marked):
+            _restore_formula_cells(data, sheets, marked, deadline)
     except limits.LimitError as e:
         raise ReadError(str(e)) from e
-    fmt = sniff(data)
+    if not sheets:
+        raise ReadError("Bảng tính không có trang tính nào: hãy gửi báo cáo theo tệp mẫu.")
+    return Workbook(fmt, sheets)
+
+
+def _calamine_sheets(data: bytes, fmt: str, deadline: limits.Deadline) -> list[Sheet]:
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError as e:
-        raise ReadError("Tệp Excel được đặt mật khẩu nên không đọc được: hãy bỏ mật khẩu rồi gửi lại.") from e
+        raise ReadError(PASSWORD_MESSAGE) from e
     except Exception as e:  # calamine raises several error types for damaged files
         raise ReadError(f"Tệp {FORMAT_NAMES[fmt]} bị hỏng, không đọc được: hãy mở bằng Excel, "
                         "lưu lại rồi gửi lại.") from e
@@ -248,6 +261,7 @@ def read_workbook(data: bytes) -> Workbook:
         for meta in wb.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
+            deadline.check()
             s = wb.get_sheet_by_name(meta.name)
             if s.height * s.width > limits.DEFAULT.max_cells_per_sheet:  # .xls/.ods carry no dimension tag
                 raise limits.LimitError(f"Trang tính “{meta.name}” có {s.height} dòng × {s.width} cột, quá lớn "
@@ -256,33 +270,30 @@ def read_workbook(data: bytes) -> Workbook:
                     for row in s.to_python(skip_empty_area=False)]
             merged = s.merged_cell_ranges or []
             sheets.append(Sheet(meta.name, _visibility(meta.visible), rows, list(merged)))
-    except limits.LimitError as e:
-        raise ReadError(str(e)) from e
+    except (limits.LimitError, ReadError):
+        raise
     except pc.PasswordError as e:
-        raise ReadError("Tệp Excel được đặt mật khẩu nên không đọc được: hãy bỏ mật khẩu rồi gửi lại.") from e
+        raise ReadError(PASSWORD_MESSAGE) from e
     except Exception as e:
         raise ReadError(f"Tệp {FORMAT_NAMES[fmt]} bị hỏng, không đọc được: hãy mở bằng Excel, "
                         "lưu lại rồi gửi lại.") from e
     finally:
         wb.close()
-    if not sheets:
-        raise ReadError("Bảng tính không có trang tính nào: hãy gửi báo cáo theo tệp mẫu.")
-    if fmt in ("xlsx", "xlsm") and (error_parts is None or error_parts):
-        _restore_error_cells(data, sheets, error_parts)
-    return Workbook(fmt, sheets)
+    deadline.check()
+    return sheets
 
 
-_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+[0-9]+)"[^>]*?\bt="e"[^>]*>\s*(?:<f\b[^>]*(?:/>|>.*?</f>)\s*)?<v>([^<]*)</v>')
+_FORMULA_CELL_BUDGET = 2_000_000    # cells a workbook's formulas may visit in all (SUM over ranges)
 
 
-def _restore_error_cells(data: bytes, sheets: list[Sheet], error_parts: frozenset[str] | None = None) -> None:
-    """Put Excel's error values (#REF!, #VALUE!, …) back where calamine leaves an empty string.
+def _restore_formula_cells(data: bytes, sheets: list[Sheet], marked: frozenset[str] | None,
+                           deadline: limits.Deadline) -> None:
+    """What calamine reads as empty but is not: Excel's error values (#REF!, #VALUE!, …) go back in
+    their cells (a broken formula must not read as 0: the validator names the cell and the error), and
+    formulas saved without a value are computed or marked (formulas.py).
 
-    A formula that broke must not read as a blank (= 0): the validator then names the cell and the
-    error. Only sheet XML that holds an error cell (t="e") is scanned further; error_parts, when
-    known (limits.check has inflated the sheet parts already), names those parts, and the others are
-    not read again.
-    """
+    marked, when known (limits.check has inflated the sheet parts already), names the parts holding an
+    error cell or a formula; the others are not read again. The scan is linear (sheet_xml.py)."""
     import html
 
     try:
@@ -292,19 +303,53 @@ def _restore_error_cells(data: bytes, sheets: list[Sheet], error_parts: frozense
     except (KeyError, zipfile.BadZipFile, OSError):
         return
     by_name = {s.name: s for s in sheets}
+    budget = [_FORMULA_CELL_BUDGET]
     for name, path in limits.sheet_parts(book, rels).items():
         sheet = by_name.get(html.unescape(name))
-        if sheet is None:
-            continue
-        if error_parts is not None and path not in error_parts:
+        if sheet is None or (marked is not None and path not in marked):
             continue
         try:
             xml = z.read(path)
-        except KeyError:
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError):
             continue
-        if b't="e"' not in xml:
-            continue
-        for ref, value in _ERROR_CELL.findall(xml):
-            r, c = parse_ref(ref.decode())
-            if 0 <= r < len(sheet.rows) and 0 <= c < len(sheet.rows[r]) and sheet.rows[r][c] in ("", None):
-                sheet.rows[r][c] = value.decode("utf-8", "replace")
+        deadline.check()
+        found = sheet_xml.scan(xml, tick=deadline.check)
+        rows = sheet.rows
+        for r, c, value in found.errors:
+            if 0 <= r < len(rows) and 0 <= c < len(rows[r]) and rows[r][c] in ("", None):
+                rows[r][c] = value
+        if found.unvalued:
+            _evaluate(sheet, found.unvalued, budget, deadline)
+
+
+def _evaluate(sheet: Sheet, unvalued: list[tuple[int, int, str]], budget: list[int],
+              deadline: limits.Deadline) -> None:
+    """Formulas saved without a value: computed when plain (formulas.Evaluator), else marked."""
+    rows = sheet.rows
+    limit = limits.DEFAULT.max_cells_per_sheet
+    height = max(len(rows), max(r for r, _, _ in unvalued) + 1)
+    width = max(sheet.width, max(c for _, c, _ in unvalued) + 1)
+    if height * width > limit:
+        raise limits.LimitError(f"Trang tính “{sheet.name}” có công thức ở ô {cell_ref(height - 1, width - 1)}, "
+                                "quá xa cho một báo cáo tuần: hãy xóa các dòng, cột thừa rồi gửi lại.")
+    if width > sheet.width:
+        for row in rows:
+            row.extend([""] * (width - len(row)))
+    while len(rows) < height:
+        rows.append([""] * width)
+    ev = formulas.Evaluator(lambda r, c: rows[r][c], (height, width), budget)
+    for r, c, text in unvalued:
+        if rows[r][c] in ("", None):
+            ev.pending[(r, c)] = text
+    for i, (r, c) in enumerate(list(ev.pending)):
+        if i % 1024 == 0:
+            deadline.check()
+        text = ev.pending[(r, c)]
+        try:
+            if not text:
+                raise formulas.Unevaluable("shared or empty formula")
+            v = ev.value_of(r, c)
+        except formulas.Unevaluable:
+            rows[r][c] = formulas.UnevaluatedFormula(text, cell_ref(r, c))
+        else:
+            rows[r][c] = _norm_value(v + 0.0)

@@ -61,6 +61,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from loaders.common.text import clean, fold
+from loaders.ingest.formulas import UnevaluatedFormula
 
 __all__ = ["parse_number", "parse_flag", "parse_date", "parse_period", "find_period", "EXCEL_ERRORS"]
 
@@ -135,6 +136,8 @@ def parse_number(v) -> float | None:
     """A non-negative quantity from a cell: None for an empty cell, 0.0 for "-", "không", "0"."""
     if v is None:
         return None
+    if isinstance(v, UnevaluatedFormula):
+        raise ValueError(v.message())
     if isinstance(v, bool):
         raise ValueError(f"Ô có giá trị đúng/sai ({'TRUE' if v else 'FALSE'}); cần {_NUMBER_HELP}.")
     if isinstance(v, (datetime, date, time)):
@@ -189,6 +192,8 @@ def parse_flag(v) -> int:
     """1 for a tick ("x", "có", "✓", 1, True), 0 for no tick ("", "không", "-", 0, None)."""
     if v is None:
         return 0
+    if isinstance(v, UnevaluatedFormula):
+        raise ValueError(v.message())
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, (int, float, Decimal)):
