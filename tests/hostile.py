@@ -192,6 +192,11 @@ def big_numbers(n: int = 100_000) -> bytes:
     return _replace_part(wb.xlsx(sheets), "xl/worksheets/sheet2.xml", xml)
 
 
+def impossible(values: dict) -> bytes:
+    """A report with the given values typed in (1e308 banners, 10^12 flags, 12.5 banners…)."""
+    return good(values)
+
+
 def _cached(build):
     return functools.cache(build)  # some files take a second to build; build each once per session
 
@@ -217,4 +222,8 @@ CORPUS = {
                              "accepted"),
     "formula_no_value_lookup": ("cong-thuc-vlookup.xlsx",
                                 _cached(lambda: formula_without_value("VLOOKUP(1,E9:E10,1)")), "rejected"),
+    "banners_1e308": ("bang-ron-1e308.xlsx", _cached(lambda: impossible({"tq_bang_ron": 1e308})), "rejected"),
+    "flags_10_12": ("co-10-12.xlsx", _cached(lambda: impossible({"tq_bang_ron": 3, "ttcs_tin_bai": 10 ** 12})),
+                    "rejected"),
+    "banners_fraction": ("bang-ron-12-5.xlsx", _cached(lambda: impossible({"tq_bang_ron": 12.5})), "rejected"),
 }

@@ -121,3 +121,38 @@ def test_file_over_its_time_budget_is_refused_and_the_writer_is_free(con):
     # the same file within the normal budget, and the next file, go through at once
     assert ingest.ingest_bytes(con, data, "cham.xlsx", "daklak-2025").status == "accepted"
     assert ingest.ingest_bytes(con, hostile.good({"ttcs_tin_bai": 6}), "tot.xlsx", "daklak-2025").status == "accepted"
+
+
+@pytest.mark.parametrize("values, cell_code, words", [
+    ({"tq_bang_ron": 1e308}, "tq_bang_ron", "vượt quá mức có thể có của một đơn vị trong một tuần"),
+    ({"tq_bang_ron": "1e308"}, "tq_bang_ron", "không đọc được"),
+    ({"ttcs_tin_bai": 10 ** 12}, "ttcs_tin_bai", "vượt quá mức có thể có"),
+    ({"tq_bang_ron": 12.5}, "tq_bang_ron", "phải là số nguyên"),
+    ({"tq_bang_ron": "12,5"}, "tq_bang_ron", "phải là số nguyên"),
+])
+def test_impossible_numbers_are_refused_at_their_cell(con, values, cell_code, words):
+    """Whatever other units reported (here: none): a hard ceiling per indicator and week, whole counts."""
+    before = _state(con)
+    r = ingest.ingest_bytes(con, hostile.good(values), "so-la.xlsx", "daklak-2025")
+    assert r.status == "rejected"
+    err = next(m for m in r.messages if m.level == "error")
+    assert words in err.text, err.text
+    ref = next(f"E{i + 1}" for i, row in enumerate(hostile.wb.report("x", *hostile.WEEK, {})[0].rows)
+               if len(row) > 1 and row[1] == cell_code)
+    assert (err.sheet, err.cell) == ("Báo cáo", ref)
+    assert _state(con) == before
+
+
+def test_plausible_values_pass_and_minutes_may_be_fractions(con):
+    r = ingest.ingest_bytes(con, hostile.good({"tq_bang_ron": 2000, "ttcs_thoi_luong": 12.5, "ttcs_tin_bai": 40}),
+                            "binh-thuong.xlsx", "daklak-2025")
+    assert r.status == "accepted", [m.text for m in r.messages]
+
+
+def test_every_indicator_has_a_ceiling():
+    from loaders.ingest.validate import ceilings
+    from loaders.reference.indicators import read_catalog
+
+    codes = {i["code"] for i in read_catalog()["indicators"]}
+    assert codes <= set(ceilings()), sorted(codes - set(ceilings()))
+    assert all(c["max_per_week"] > 0 for c in ceilings().values())

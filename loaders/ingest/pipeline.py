@@ -39,8 +39,8 @@ from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.reader import ReadError, read_workbook
 from loaders.ingest.parser import ParsedReport, Section, parse
 from loaders.common.text import fold
-from loaders.ingest.validate import (FileResult, Message, check_period, dmy, earlier_sums, fmt_num, message, param,
-                              plausibility)
+from loaders.ingest.validate import (FileResult, Message, check_period, dmy, earlier_sums, fmt_num,
+                                     magnitude_errors, message, param, plausibility)
 
 __all__ = ["Message", "FileResult", "check_bytes", "ingest_bytes", "ingest_paths", "Ingestor",
            "SPREADSHEET_EXTENSIONS", "UnknownCampaign", "collect_paths"]
@@ -209,6 +209,7 @@ class Ingestor:
         secs = [s for s in parsed.sections if s.start is not None]
         for s in secs:
             out += check_period(f, self.campaign, s.start, s.end, s.sheet, s.period_cell)
+            out += magnitude_errors(f, self.ix.indicators.info, s.start, s.end, s.values.values())
             key = (s.start, s.end)
             if key in seen and seen[key] != s.sheet:
                 out.append(message("error", f, f"Trang này cùng kỳ {dmy(s.start)} – {dmy(s.end)} với trang “{seen[key]}”: "

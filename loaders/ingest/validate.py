@@ -18,6 +18,10 @@ Periods (decided here, documented for the pages that explain them):
 - a period that overlaps a different stored period of the same unit is refused (ingest.py): the same
   days would count twice; the same period is a new version that replaces the old one.
 
+Ceilings (data/indicators.yaml, `ceilings:`): each indicator has the most one unit can report for one
+week (× days ÷ 7 for a longer period); a value above it, or not finite, is an error at its cell, and so is
+a fraction where the indicator counts things (whole: true). They hold whatever other units reported.
+
 Plausibility (metrics.md): a value is flagged when it exceeds median + k × MAD of the same indicator
 and period across units of the same kind (k = params.outlier_k, default 5; skipped under
 params.outlier_min_units units, default 8). MAD is floored at 1 so that a column of zeros does not flag
@@ -27,8 +31,10 @@ current reports plus this one (from the campaign start, or from the phase start 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 import duckdb
 
@@ -247,3 +253,57 @@ def fmt_num(v: float) -> str:
     if float(v).is_integer():
         return f"{int(v):,}".replace(",", ".")
     return f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# --------------------------------------------------------------------------- ceilings
+
+@lru_cache(maxsize=1)
+def ceilings() -> dict[str, dict]:
+    """indicator code → {"max_per_week": float, "whole": bool} from the catalog (read once)."""
+    from loaders.reference.indicators import read_catalog
+
+    return {code: {"max_per_week": float(c["max_per_week"]), "whole": bool(c.get("whole", True))}
+            for code, c in (read_catalog().get("ceilings") or {}).items()}
+
+
+def _shown(v: float) -> str:
+    if not math.isfinite(v):
+        return "vô hạn"
+    if abs(v) >= 1e12:
+        return f"{v:.3g}".replace(".", ",")        # 1e+308, not three hundred digits
+    return fmt_num(v)
+
+
+def magnitude_errors(file: str, indicator_info: dict, start: date | None, end: date | None,
+                     values) -> list[Message]:
+    """Values that cannot be true for one unit: above the indicator's ceiling for the period, not
+    finite, or a fraction of something counted. values: report_parser.Value objects."""
+    out = []
+    caps = ceilings()
+    days = (end - start).days + 1 if start and end and end >= start else 7
+    for v in values:
+        cap = caps.get(v.code)
+        info = indicator_info.get(v.code) or {}
+        name = info.get("name", v.code)
+        x = float(v.value)
+        if not math.isfinite(x):
+            out.append(message("error", file, f"Số lượng của chỉ tiêu “{name}” không phải là một số hữu hạn: "
+                                              "hãy ghi số thật của kỳ báo cáo.", v.sheet, v.cell))
+            continue
+        if cap is None:
+            continue
+        limit = cap["max_per_week"] * max(days, 7) / 7
+        uom = info.get("uom") or ""
+        if x > limit:
+            out.append(message(
+                "error", file,
+                f"Số lượng {_shown(x)} của chỉ tiêu “{name}” vượt quá mức có thể có của một đơn vị trong "
+                f"{'một tuần' if days <= 7 else f'{days} ngày'} ({fmt_num(limit)}{' ' + uom if uom else ''}): hãy "
+                "kiểm tra lại (gõ thừa chữ số, dán nhầm số điện thoại, số lũy kế?) rồi gửi lại.",
+                v.sheet, v.cell))
+        elif cap["whole"] and not x.is_integer():
+            out.append(message(
+                "error", file,
+                f"Số lượng {_shown(x)} của chỉ tiêu “{name}” phải là số nguyên (đếm {uom or 'số lượng'}): hãy "
+                "sửa lại thành số nguyên (dấu chấm, phẩy hàng nghìn có đúng không?).", v.sheet, v.cell))
+    return out
