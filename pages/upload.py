@@ -76,10 +76,12 @@ st.subheader("Gửi tệp báo cáo")
 # A new key after each send empties the box, so the next send does not send the same files again.
 sent = st.session_state.get("up_sent", 0)
 files = st.file_uploader(
-    "Chọn một hoặc nhiều tệp (.xlsx, .xls, .ods)", type=["xlsx", "xlsm", "xls", "ods"],
+    "Chọn một hoặc nhiều tệp (.xlsx, .xls, .ods, hoặc tệp nén .zip)",
+    type=["xlsx", "xlsm", "xlsb", "xls", "xml", "ods", "zip"],
     accept_multiple_files=True, key="up_files" if not sent else f"up_files_{sent}",
     help="Kéo thả tệp vào ô dưới đây hoặc bấm “Chọn tệp”. Mỗi tệp được kiểm tra riêng: tệp hợp lệ được "
-         "lưu, tệp có lỗi không được lưu.",
+         "lưu, tệp có lỗi không được lưu. Tệp nén .zip gồm nhiều báo cáo: mỗi tệp bên trong được kiểm tra "
+         "và lưu riêng.",
 )
 
 if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_submit"):
@@ -87,11 +89,13 @@ if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_subm
     bar = st.progress(0.0, text="Đang kiểm tra…")
     try:
         for i, f in enumerate(files or []):
-            data = f.getvalue()
-            with writing() as con:
-                result = ingest.ingest_bytes(con, data, f.name, code, user=user)
-            fixed = annotate.annotated_workbook(data, f.name, result) if result.status == "rejected" else None
-            results.append((f.name, result, fixed))
+            # a .zip of reports gives each member as a file of its own; the writer is taken per file
+            for name, data, refusal in ingest.upload_items(f.getvalue(), f.name):
+                with writing() as con:
+                    result = ingest.ingest_bytes(con, data, name, code, user=user, refusal=refusal)
+                fixed = annotate.annotated_workbook(data, name, result) \
+                    if result.status == "rejected" and refusal is None else None
+                results.append((name, result, fixed))
             bar.progress((i + 1) / len(files), text=f"Đã kiểm tra {i + 1}/{len(files)} tệp")
     except DatabaseBusy as e:
         st.warning(str(e))  # the files not yet checked were not stored: sending again is safe

@@ -2,7 +2,12 @@
 bound, and the database holds nothing of a rejected file."""
 from __future__ import annotations
 
+import io
+import json
+import subprocess
+import sys
 import time
+import zipfile
 
 import pytest
 
@@ -156,3 +161,109 @@ def test_every_indicator_has_a_ceiling():
     codes = {i["code"] for i in read_catalog()["indicators"]}
     assert codes <= set(ceilings()), sorted(codes - set(ceilings()))
     assert all(c["max_per_week"] > 0 for c in ceilings().values())
+
+
+
+@pytest.mark.parametrize("case, fmt, expected", [
+    ("html_table_as_xls", "html", {"ttcs_tin_bai": 7, "mxh_facebook": 3}),
+    ("html_table_no_bom", "html", {"ttcs_tin_bai": 7, "mxh_facebook": 3}),
+    ("spreadsheetml_2003", "xml2003", {"ttcs_tin_bai": 8, "tq_bang_ron": 2}),
+    ("xlsb", "xlsb", {"ttcs_tin_bai": 6, "mxh_zalo": 2}),
+])
+def test_formats_offices_send_are_read_as_workbooks(con, case, fmt, expected):
+    name, build, _ = CORPUS[case]
+    data = build()
+    assert reader.read_workbook(data).format == fmt
+    r = ingest.ingest_bytes(con, data, name, "daklak-2025")
+    assert r.status == "accepted", [m.text for m in r.messages]
+    assert r.unit_code == "24121"
+    stored = dict(con.execute("select indicator_code, value from report_values where value > 0").fetchall())
+    assert stored == expected
+
+
+@pytest.mark.parametrize("case", ["password", "password_xls"])
+def test_password_protected_workbook_says_so(con, case):
+    name, build, _ = CORPUS[case]
+    before = _state(con)
+    r = ingest.ingest_bytes(con, build(), name, "daklak-2025")
+    assert r.status == "rejected"
+    assert "Tệp có mật khẩu — hãy bỏ mật khẩu rồi gửi lại" in r.errors[0].text
+    assert "hỏng" not in r.errors[0].text
+    assert _state(con) == before
+
+
+def test_the_encrypted_xls_is_real():
+    """The test file is what Excel writes: msoffcrypto-tool opens it with its password."""
+    import msoffcrypto
+
+    f = msoffcrypto.OfficeFile(io.BytesIO(hostile.encrypted_xls("mat-khau")))
+    assert f.is_encrypted()
+    f.load_key(password="mat-khau")
+    out = io.BytesIO()
+    f.decrypt(out)
+    assert reader.read_workbook(out.getvalue()).sheet("Báo cáo").value(11, 4) == 5
+
+
+@pytest.mark.parametrize("case, sheet", [("hidden_data_sheet", "Báo cáo"), ("spreadsheetml_hidden", "Báo cáo")])
+def test_data_only_on_a_hidden_sheet_is_read_with_a_warning(con, case, sheet):
+    name, build, _ = CORPUS[case]
+    r = ingest.ingest_bytes(con, build(), name, "daklak-2025")
+    assert r.status == "accepted", [m.text for m in r.messages]
+    warn = [m for m in r.messages if m.level == "warning" and "trang tính ẩn" in m.text]
+    assert warn and f"“{sheet}”" in warn[0].text and warn[0].sheet == sheet
+
+
+@pytest.mark.parametrize("compress", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_zip_of_reports_each_member_its_own_file(con, compress):
+    data = hostile.reports_zip(compress)
+    results = [ingest.ingest_bytes(con, b, n, "daklak-2025", refusal=why)
+               for n, b, why in ingest.upload_items(data, "tuan-38.zip")]
+    by_name = {r.file: r for r in results}
+    assert sorted(by_name) == ["tuan-38.zip/tuan-38/ea-kao.xls", "tuan-38.zip/tuan-38/hong.xlsx",
+                               "tuan-38.zip/tuan-38/tan-lap.xlsx"]
+    assert by_name["tuan-38.zip/tuan-38/tan-lap.xlsx"].status == "accepted"
+    assert by_name["tuan-38.zip/tuan-38/ea-kao.xls"].status == "accepted"
+    assert by_name["tuan-38.zip/tuan-38/hong.xlsx"].status == "rejected"
+    assert "hỏng" in by_name["tuan-38.zip/tuan-38/hong.xlsx"].errors[0].text
+    units = {u for (u,) in con.execute("select unit_code from submissions").fetchall()}
+    assert units == {"24121", "24169"}
+
+
+def test_zip_itself_is_not_a_damaged_workbook(con):
+    r = ingest.ingest_bytes(con, hostile.reports_zip(zipfile.ZIP_STORED), "tuan-38.zip", "daklak-2025")
+    assert r.status == "rejected"
+    assert "tệp nén ZIP" in r.errors[0].text and "hỏng" not in r.errors[0].text
+
+
+@pytest.mark.parametrize("build, words", [
+    (hostile.zip_too_many, "250 tệp (giới hạn 200)"),
+    (lambda: b"PK\x05\x06" + b"\0" * 18, "không chứa tệp báo cáo nào"),
+])
+def test_zip_refused_as_a_whole(con, build, words):
+    before = _state(con)
+    results = [ingest.ingest_bytes(con, b, n, "daklak-2025", refusal=why)
+               for n, b, why in ingest.upload_items(build(), "nhieu.zip")]
+    assert len(results) == 1 and results[0].status == "rejected"
+    assert words in results[0].errors[0].text, results[0].errors[0].text
+    assert _state(con) == before
+
+
+def test_zip_member_over_the_limit_is_refused_alone(con):
+    t0 = time.perf_counter()
+    results = {n: ingest.ingest_bytes(con, b, n, "daklak-2025", refusal=why)
+               for n, b, why in ingest.upload_items(hostile.zip_with_bomb(), "bom.zip")}
+    assert time.perf_counter() - t0 < 5
+    assert results["bom.zip/tan-lap.xlsx"].status == "accepted"
+    assert results["bom.zip/bom.xlsx"].status == "rejected"
+    assert "quá lớn" in results["bom.zip/bom.xlsx"].errors[0].text
+
+
+def test_zip_from_the_command_line(db_path, tmp_path):
+    f = tmp_path / "tuan-38.zip"
+    f.write_bytes(hostile.reports_zip())
+    r = subprocess.run([sys.executable, "-m", "loaders", "ingest", str(f), "--campaign", "daklak-2025",
+                        "--db", str(db_path), "--json"], capture_output=True, text=True, timeout=120)
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [(x["file"].rsplit("/", 1)[-1], x["status"]) for x in lines] == [
+        ("tan-lap.xlsx", "accepted"), ("ea-kao.xls", "accepted"), ("hong.xlsx", "rejected")]
+    assert r.returncode == 1          # one member was rejected

@@ -16,6 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from loaders.ingest.formulas import UnevaluatedFormula
 from loaders.ingest.reader import META_SHEET, ReadError, read_workbook, sniff
 from loaders.ingest.validate import FileResult
 
@@ -89,7 +90,7 @@ def _rebuild(data: bytes) -> Workbook:
         for r, row in enumerate(s.rows, 1):
             for c, v in enumerate(row, 1):
                 if v not in ("", None):
-                    ws.cell(r, c, v)
+                    ws.cell(r, c, str(v) if isinstance(v, UnevaluatedFormula) else v)  # the formula again
         for (r0, c0), (r1, c1) in s.merged:
             if (r0, c0) != (r1, c1):
                 ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)

@@ -5,7 +5,10 @@ API (other modules and pages code against it):
   ingest would say about the file, without writing anything.
 - `ingest_bytes(con, data, file_name, campaign_code, actor="cli") -> FileResult`: check and store one file.
 - `ingest_paths(con, paths, campaign_code, actor="cli", progress=None) -> list[FileResult]`: files and
-  folders (recursive; spreadsheets only inside folders), progress(i, n, name) after each file.
+  folders (recursive; spreadsheets and .zip archives only inside folders), progress(i, n, name) after each file.
+- `upload_items(data, file_name) -> iterator of (name, bytes, refusal)`: the files an upload holds — the
+  file itself, or each member of a .zip of reports ("bao-cao.zip/xa-a.xlsx"), or the archive with the
+  reason it is refused; pass each to `ingest_bytes(..., refusal=refusal)`.
 
 Decisions
 - Same bytes (SHA-256) already received for the campaign → "unchanged": nothing written but the audit row.
@@ -29,23 +32,24 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import duckdb
 
 from loaders.store import db
-from loaders.ingest import limits
+from loaders.ingest import archive, limits
 from loaders.ingest.campaign_index import CampaignIndex
-from loaders.ingest.reader import ReadError, read_workbook
+from loaders.ingest.reader import META_SHEET, ReadError, read_workbook
 from loaders.ingest.parser import ParsedReport, Section, parse
 from loaders.common.text import fold
 from loaders.ingest.validate import (FileResult, Message, check_period, dmy, earlier_sums, fmt_num,
                                      magnitude_errors, message, param, plausibility)
 
 __all__ = ["Message", "FileResult", "check_bytes", "ingest_bytes", "ingest_paths", "Ingestor",
-           "SPREADSHEET_EXTENSIONS", "UnknownCampaign", "collect_paths"]
+           "SPREADSHEET_EXTENSIONS", "ARCHIVE_EXTENSIONS", "UnknownCampaign", "collect_paths", "upload_items"]
 
-SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods"}
+SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xlsb", ".xls", ".xml", ".ods"}
+ARCHIVE_EXTENSIONS = {".zip"}
 BATCH_FILES = 400
 LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -79,6 +83,30 @@ def _campaign_index(con: duckdb.DuckDBPyConnection, campaign_code: str) -> Campa
             _INDEX_CACHE.clear()
         _INDEX_CACHE[key] = ix
     return ix
+
+
+def _parse_with_hidden(wb, file_name: str, ix: CampaignIndex) -> ParsedReport:
+    """Parse the visible sheets; when they hold no report but a hidden sheet does, read the hidden
+    sheet(s) too and say so (people hide a sheet by mistake, or send the template's copy)."""
+    parsed = parse(wb, file_name, ix)
+    hidden = [s for s in wb.sheets if s.visible != "visible" and s.name != META_SHEET]
+    if parsed.sections or not hidden:
+        return parsed
+    states = [s.visible for s in hidden]
+    for s in hidden:
+        s.visible = "visible"
+    again = parse(wb, file_name, ix)
+    used = [s for s in hidden if any(sec.sheet == s.name for sec in again.sections)]
+    if not used:
+        for s, state in zip(hidden, states):
+            s.visible = state
+        return parsed
+    for s in used:
+        again.messages.append(message(
+            "warning", file_name, f"Số liệu chỉ có ở trang tính ẩn “{s.name}”, nên đã đọc trang này: hãy kiểm tra "
+                                  "đúng là báo cáo cần nộp; lần sau hãy bỏ ẩn trang (chuột phải vào tên trang → Bỏ "
+                                  "ẩn) hoặc dùng tệp mẫu.", s.name))
+    return again
 
 
 # --------------------------------------------------------------------------- pending writes
@@ -154,7 +182,7 @@ class Ingestor:
         deadline = limits.Deadline(self.budget_s)
         try:
             wb = read_workbook(data, deadline)
-            parsed = parse(wb, file_name, self.ix)
+            parsed = _parse_with_hidden(wb, file_name, self.ix)
             deadline.check()          # a file past its budget is refused before anything is written
         except ReadError as e:
             result.messages.append(message("error", file_name, str(e)))
@@ -326,8 +354,15 @@ class Ingestor:
 
     # ---- deciding and queueing
 
-    def add(self, data: bytes, file_name: str) -> FileResult:
-        """Check one file and queue what it writes (call flush() to write the queue)."""
+    def add(self, data: bytes, file_name: str, refusal: str | None = None) -> FileResult:
+        """Check one file and queue what it writes (call flush() to write the queue). refusal: the file is
+        refused with this reason, unread (a member an archive could not give; see upload_items)."""
+        if refusal is not None:
+            result = FileResult(file_name, "rejected", None, None, None, [],
+                                [message("error", file_name, refusal)], hashlib.sha256(data).hexdigest(), [])
+            self.pending.audits.append((result, len(data)))
+            self.pending.results.append(result)
+            return result
         result, parsed = self.check(data, file_name, context=False)
         if result.status == "accepted" and self.user is not None and \
                 not self.user.may_upload_for(self.code, result.unit_code):
@@ -557,14 +592,33 @@ def check_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
 
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, campaign_code: str,
-                 actor: str = "cli", user=None, budget_s: float | None = None) -> FileResult:
+                 actor: str = "cli", user=None, budget_s: float | None = None,
+                 refusal: str | None = None) -> FileResult:
     """Check and store one file (one transaction); the result says what happened. With `user` (an
     auth.User), the file is refused unless that account may report for the file's unit. budget_s: the
     file's wall-time budget (default limits.DEFAULT.budget_s, CM_FILE_BUDGET_S)."""
     ing = Ingestor(con, campaign_code, actor, user=user, budget_s=budget_s)
-    result = ing.add(data, file_name)
+    result = ing.add(data, file_name, refusal)
     ing.flush()
     return result
+
+
+def upload_items(data: bytes, file_name: str) -> Iterator[tuple[str, bytes, str | None]]:
+    """The files one upload holds, each to be ingested as a file of its own: (name, bytes, refusal).
+
+    A .zip of reports gives its members, named "<archive>/<member>" (the unit and week hints of a file
+    name are read from the last part), one at a time; a refused member comes with its reason, and so
+    does an archive refused as a whole (archive.py: limits, damage, password). Anything else is itself."""
+    if not archive.is_archive(data):
+        yield file_name, data, None
+        return
+    try:
+        archive.check(data)
+    except archive.ArchiveError as e:
+        yield file_name, data, str(e)
+        return
+    for name, member, refusal in archive.members(data):
+        yield f"{file_name}/{name}", member if member is not None else b"", refusal
 
 
 def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Path]]:
@@ -574,8 +628,8 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SPREADSHEET_EXTENSIONS
-                     and not f.name.startswith(("~$", ".~lock", "."))]
+            found = [f for f in p.rglob("*") if f.is_file()
+                     and f.suffix.lower() in SPREADSHEET_EXTENSIONS | ARCHIVE_EXTENSIONS and not f.name.startswith(("~$", ".~lock", "."))]
             files += sorted(found)
         elif p.is_file():
             files.append(p)
@@ -603,7 +657,10 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str | os.PathLi
             ing.pending.results.append(r)
             results.append(r)
         else:
-            results.append(ing.add(data, str(f)))
+            for name, member, refusal in upload_items(data, str(f)):
+                results.append(ing.add(member, name, refusal))
+                if len(ing.pending.audits) >= batch_files:
+                    ing.flush()
         if len(ing.pending.audits) >= batch_files:
             ing.flush()
         if progress:

@@ -1,4 +1,5 @@
-"""Read a workbook sent by a unit into plain grids: .xlsx, .xlsm, .xls and .ods, judged by content.
+"""Read a workbook sent by a unit into plain grids: .xlsx, .xlsm, .xlsb, .xls and .ods, HTML tables saved
+as .xls and SpreadsheetML 2003 (markup.py), judged by content, never by the file's name.
 
 python-calamine does the reading (≈0.4 ms for a 10 KB report, 20–30× faster than openpyxl). Formulas
 come back as their cached values, dates as `date`/`datetime`, every sheet is listed with its visibility
@@ -17,14 +18,15 @@ from datetime import date, datetime, time, timedelta
 
 import python_calamine as pc
 
-from loaders.ingest import formulas, limits, sheet_xml
+from loaders.ingest import archive, formulas, limits, markup, sheet_xml
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 FORMAT_NAMES = {"xlsx": "Excel (.xlsx)", "xlsm": "Excel có macro (.xlsm)", "xls": "Excel 97–2003 (.xls)",
-                "ods": "OpenDocument (.ods)"}
+                "ods": "OpenDocument (.ods)", "xlsb": "Excel nhị phân (.xlsb)", "html": "trang HTML lưu thành .xls",
+                "xml2003": "bảng tính XML 2003 (.xml)"}
 META_SHEET = "_meta"
 PASSWORD_MESSAGE = ("Tệp có mật khẩu — hãy bỏ mật khẩu rồi gửi lại (trong Excel: Tệp → Thông tin → Bảo vệ sổ làm "
                     "việc → Mã hóa bằng mật khẩu → xóa mật khẩu, rồi lưu).")
@@ -90,7 +92,7 @@ class Sheet:
 
 @dataclass
 class Workbook:
-    format: str                       # xlsx | xlsm | xls | ods
+    format: str                       # xlsx | xlsm | xlsb | xls | ods | html | xml2003
     sheets: list[Sheet]
 
     def sheet(self, name: str) -> Sheet | None:
@@ -148,7 +150,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
 
 
 def sniff(data: bytes) -> str:
-    """The workbook format from the bytes themselves: xlsx | xlsm | xls | ods.
+    """The workbook format from the bytes themselves: xlsx | xlsm | xlsb | xls | ods | html | xml2003.
 
     Raises ReadError for an encrypted workbook, a damaged one, or a file that is no spreadsheet.
     """
@@ -159,6 +161,8 @@ def sniff(data: bytes) -> str:
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
             raise ReadError(PASSWORD_MESSAGE)
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            if _xls_encrypted(data):
+                raise ReadError(PASSWORD_MESSAGE)
             return "xls"
         if "WordDocument".encode("utf-16-le") in data:
             raise ReadError("Đây là tệp Word (.doc), không phải bảng tính: hãy gửi báo cáo dạng Excel "
@@ -168,7 +172,10 @@ def sniff(data: bytes) -> str:
         # member names are stored uncompressed: most files are told apart without unzipping
         if data[30:38] == b"mimetype" and data[38:38 + len(ODS_MIME)] == ODS_MIME:
             return "ods"
-        if b"xl/workbook.xml" in data and b"[Content_Types].xml" in data:
+        first = data[30:30 + int.from_bytes(data[26:28], "little")]
+        if first.startswith((b"[Content_Types].xml", b"_rels/", b"docProps/", b"xl/")) and b"xl/workbook.xml" in data:
+            # a workbook as Excel and openpyxl write it (checked on the first member's name, so that a
+            # zip of stored reports, whose bytes hold their inner names too, is not taken for one)
             return "xlsm" if b"xl/vbaProject.bin" in data else "xlsx"
         try:
             z = zipfile.ZipFile(io.BytesIO(data))
@@ -183,6 +190,8 @@ def sniff(data: bytes) -> str:
                 raise ReadError("Đây là tệp OpenDocument nhưng không phải bảng tính (.ods): hãy gửi báo cáo "
                                 "dạng bảng tính.")
             return "ods"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
         if "xl/workbook.xml" in names or b"spreadsheetml" in content_types:
             return "xlsm" if b"macroEnabled" in content_types else "xlsx"
         if "word/document.xml" in names:
@@ -191,10 +200,13 @@ def sniff(data: bytes) -> str:
         if mimetype or content_types:
             raise ReadError("Tệp văn phòng này không phải bảng tính: hãy gửi báo cáo dạng Excel (.xlsx, .xls) "
                             "hoặc .ods.")
-        raise ReadError("Đây là tệp nén ZIP, không phải bảng tính: hãy giải nén và gửi từng tệp báo cáo Excel.")
+        raise ReadError(_archive_message(data))
     if head[:4] == b"%PDF":
         raise ReadError("Đây là tệp PDF, không phải bảng tính: hãy gửi báo cáo dạng Excel (.xlsx, .xls) hoặc "
                         ".ods (tải tệp mẫu trên trang Nộp báo cáo).")
+    text_kind = markup.kind(data)
+    if text_kind:
+        return text_kind
     lowered = data[:512].lstrip().lower()
     if lowered.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table")):
         raise ReadError("Đây là trang HTML/XML được đổi tên thành tệp Excel, không phải bảng tính thật: hãy "
@@ -204,6 +216,40 @@ def sniff(data: bytes) -> str:
                         "hoặc .ods.")
     raise ReadError("Tệp không phải bảng tính Excel (.xlsx, .xlsm, .xls) hay OpenDocument (.ods): hãy gửi "
                     "báo cáo theo tệp mẫu.")
+
+
+def _archive_message(data: bytes) -> str:
+    """A zip of files reaching the reader: the reason the archive is refused, else how to send it."""
+    try:
+        archive.check(data)
+    except archive.ArchiveError as e:
+        return str(e)
+    return ("Đây là tệp nén ZIP gồm nhiều tệp, không phải một bảng tính: hãy nộp tệp nén ở trang Nộp báo cáo "
+            "(hoặc lệnh ingest), mỗi tệp bên trong được kiểm tra riêng.")
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    """True when the .xls workbook stream has a FilePass record (an open password: RC4 or XOR), which
+    must come in the workbook globals before the first sheet; only those records are walked."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+        name = "Workbook" if ole.exists("Workbook") else "Book"
+        stream = ole.openstream(name).read(1 << 16)
+    except Exception:  # noqa: BLE001 - damaged: calamine says so next
+        return False
+    pos = 0
+    for _ in range(4096):
+        if pos + 4 > len(stream):
+            return False
+        num, size = int.from_bytes(stream[pos:pos + 2], "little"), int.from_bytes(stream[pos + 2:pos + 4], "little")
+        if num == 0x002F:
+            return True
+        if num in (0x000A, 0x0085):      # EOF of the globals, or the sheet list: past where FilePass goes
+            return False
+        pos += 4 + size
+    return False
 
 
 def _visibility(v) -> str:
@@ -234,7 +280,8 @@ def read_workbook(data: bytes, deadline: limits.Deadline | None = None) -> Workb
     try:
         marked = limits.check(data)  # before any parsing: a bomb or an absurd file is refused fast
         fmt = sniff(data)
-        sheets = _calamine_sheets(data, fmt, deadline)
+        sheets = _markup_sheets(data, fmt, deadline) if fmt in ("html", "xml2003") else \
+            _calamine_sheets(data, fmt, deadline)
         if fmt in ("xlsx", "xlsm") and (marked is None or marked):
             _restore_formula_cells(data, sheets, marked, deadline)
     except limits.LimitError as e:
@@ -242,6 +289,16 @@ def read_workbook(data: bytes, deadline: limits.Deadline | None = None) -> Workb
     if not sheets:
         raise ReadError("Bảng tính không có trang tính nào: hãy gửi báo cáo theo tệp mẫu.")
     return Workbook(fmt, sheets)
+
+
+def _markup_sheets(data: bytes, fmt: str, deadline: limits.Deadline) -> list[Sheet]:
+    try:
+        if fmt == "html":
+            name, rows, merged = markup.read_html(data, deadline)
+            return [Sheet(name, "visible", rows, merged)]
+        return [Sheet(name, vis, rows, merged) for name, vis, rows, merged in markup.read_xml2003(data, deadline)]
+    except markup.MarkupError as e:
+        raise ReadError(str(e)) from e
 
 
 def _calamine_sheets(data: bytes, fmt: str, deadline: limits.Deadline) -> list[Sheet]:
