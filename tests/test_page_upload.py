@@ -99,3 +99,18 @@ def test_template_defaults_to_the_week_that_is_due(db_path, monkeypatch):
     week = pd.Timestamp(at.selectbox(key="up_tpl_week").value).date()
     # the latest week already over on the reference day: its report is the one due now
     assert week + timedelta(days=6) < as_of <= week + timedelta(days=13)
+
+
+def test_zip_of_reports_uploaded_at_once(db_path, monkeypatch):
+    """A .zip holding several reports: each inside file is checked and stored as a file of its own."""
+    from tests import hostile
+
+    at = _app(db_path, monkeypatch)
+    at.file_uploader[0].set_value([("tuan-38.zip", hostile.reports_zip(), "application/zip")])
+    at.run()
+    at.button(key="up_submit").click().run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Đã nhận": "2", "Không thay đổi": "0", "Bị từ chối": "1"}
+    assert any("tuan-38.zip/tuan-38/tan-lap.xlsx" in s.value for s in at.success)
+    assert any("tuan-38.zip/tuan-38/hong.xlsx" in e.value for e in at.error)
