@@ -86,9 +86,9 @@ def test_error_formulas_read_in_linear_time():
     small, large = hostile.error_formulas(4_000), hostile.error_formulas(20_000)
     times = []
     for data in (small, large, small, large):
-        t0 = time.perf_counter()
+        t0 = time.process_time()          # CPU time: the shared machine's load does not count
         wb = reader.read_workbook(data)
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     assert wb.sheet("Tính toán").value(1999, 9) == "#DIV/0!"
     t_small, t_large = min(times[0], times[2]), min(times[1], times[3])
     assert t_large < 2.0, t_large
@@ -249,10 +249,11 @@ def test_zip_refused_as_a_whole(con, build, words):
 
 
 def test_zip_member_over_the_limit_is_refused_alone(con):
-    t0 = time.perf_counter()
+    data = hostile.zip_with_bomb()
+    t0 = time.process_time()
     results = {n: ingest.ingest_bytes(con, b, n, "daklak-2025", refusal=why)
-               for n, b, why in ingest.upload_items(hostile.zip_with_bomb(), "bom.zip")}
-    assert time.perf_counter() - t0 < 5
+               for n, b, why in ingest.upload_items(data, "bom.zip")}
+    assert time.process_time() - t0 < 5
     assert results["bom.zip/tan-lap.xlsx"].status == "accepted"
     assert results["bom.zip/bom.xlsx"].status == "rejected"
     assert "quá lớn" in results["bom.zip/bom.xlsx"].errors[0].text

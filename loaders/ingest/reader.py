@@ -225,7 +225,7 @@ def _archive_message(data: bytes) -> str:
     except archive.ArchiveError as e:
         return str(e)
     return ("Đây là tệp nén ZIP gồm nhiều tệp, không phải một bảng tính: hãy nộp tệp nén ở trang Nộp báo cáo "
-            "(hoặc lệnh ingest), mỗi tệp bên trong được kiểm tra riêng.")
+            "(hoặc lệnh ingest), mỗi tệp bên trong được kiểm tra riêng; hoặc giải nén và gửi từng tệp báo cáo.")
 
 
 def _xls_encrypted(data: bytes) -> bool:

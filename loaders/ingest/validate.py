@@ -277,7 +277,7 @@ def _shown(v: float) -> str:
 def magnitude_errors(file: str, indicator_info: dict, start: date | None, end: date | None,
                      values) -> list[Message]:
     """Values that cannot be true for one unit: above the indicator's ceiling for the period, not
-    finite, or a fraction of something counted. values: report_parser.Value objects."""
+    finite, or a fraction of something counted. values: parser.model.Value objects."""
     out = []
     caps = ceilings()
     days = (end - start).days + 1 if start and end and end >= start else 7
