@@ -8,7 +8,8 @@ database; the table shows the outcome, the wall time of the whole command, and t
 resident memory (ru_maxrss), next to the same figures for an ordinary good report. Target (issue 12):
 every case ≤ 2 s and ≤ 200 MB; the last line says whether it was met. The wall time includes the
 interpreter's start-up and imports, which is measured alone too (the "(start-up only)" line); "own s"
-is the file's own ingestion in this warm process (pipeline.upload_items + ingest_bytes, writes included).
+is the file's own ingestion in this warm process (pipeline.upload_items + ingest_bytes, writes included)
+and "cpu s" its CPU time, which a machine shared by many (load average printed) disturbs least.
 """
 from __future__ import annotations
 
@@ -39,15 +40,15 @@ print(json.dumps({"wall": wall, "peak_mb": peak, "rc": r.returncode, "out": r.st
 """
 
 
-def _in_process(con, data: bytes, file_name: str) -> float:
+def _in_process(con, data: bytes, file_name: str) -> tuple[float, float]:
     """Wall time of the file's own ingestion in this (warm) process: every file an upload holds, checked,
     written and audited (pipeline.ingest_bytes), without the command's start-up."""
     from loaders.ingest import pipeline
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for name, member, refusal in pipeline.upload_items(data, file_name):
         pipeline.ingest_bytes(con, member, name, "daklak-2025", actor="bench", refusal=refusal)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def _startup() -> dict:
@@ -68,9 +69,10 @@ def main() -> int:
         shutil.copyfile(ready, tmp / "inproc.duckdb")
         inproc = db.connect(tmp / "inproc.duckdb")
         start = _startup()
-        print(f"{'(start-up only)':<30} {'':<9} {start['wall']:7.2f} {start['peak_mb']:8.0f} {'':>6}  python -m loaders, no file")
-        print(f"{'case':<30} {'outcome':<9} {'wall s':>7} {'peak MB':>8} {'own s':>6}  message")
-        worst = (0.0, 0.0)
+        print(f"{'(start-up only)':<30} {'':<9} {start['wall']:7.2f} {start['peak_mb']:8.0f} {'':>6} {'':>6}  "
+              "python -m loaders, no file")
+        print(f"{'case':<30} {'outcome':<9} {'wall s':>7} {'peak MB':>8} {'own s':>6} {'cpu s':>6}  message")
+        worst = (0.0, 0.0, 0.0, 0.0)
         wrong = []
         for name, (file_name, build, expected) in cases.items():
             f = tmp / file_name
@@ -86,16 +88,19 @@ def main() -> int:
             outcome = statuses[0] if len(statuses) == 1 else "/".join(s[:3] for s in statuses)
             msg = next((m["text"] for x in lines for m in x["messages"] if m["level"] == "error"), "")
             msg = msg.split(": ", 1)[-1]
-            own = _in_process(inproc, f.read_bytes(), file_name)
-            print(f"{name:<30} {outcome:<9} {res['wall']:7.2f} {res['peak_mb']:8.0f} {own:6.2f}  {msg[:80]}")
+            own, cpu = _in_process(inproc, f.read_bytes(), file_name)
+            print(f"{name:<30} {outcome:<9} {res['wall']:7.2f} {res['peak_mb']:8.0f} {own:6.2f} {cpu:6.2f}  {msg[:70]}")
             if statuses != (expected if isinstance(expected, list) else [expected]):
                 wrong.append(name)
             if name != "(good report)":
-                worst = (max(worst[0], res["wall"]), max(worst[1], res["peak_mb"]))
-        met = worst[0] <= 2.0 and worst[1] <= 200 and not wrong
-        print(f"{len(CORPUS) + len(ARCHIVES)} hostile cases; worst wall {worst[0]:.2f} s, worst peak {worst[1]:.0f} MB "
-              f"(whole command incl. start-up {start['wall']:.2f} s); unexpected outcomes: {', '.join(wrong) or 'none'}; "
-              f"target ≤ 2 s and ≤ 200 MB: {'met' if met else 'NOT met'}; load average {os.getloadavg()[0]:.1f}")
+                worst = (max(worst[0], res["wall"]), max(worst[1], res["peak_mb"]), max(worst[2], own),
+                         max(worst[3], cpu))
+        print(f"{len(CORPUS) + len(ARCHIVES)} hostile cases; worst: whole command {worst[0]:.2f} s (start-up alone "
+              f"{start['wall']:.2f} s), peak {worst[1]:.0f} MB, own {worst[2]:.2f} s, cpu {worst[3]:.2f} s; unexpected "
+              f"outcomes: {', '.join(wrong) or 'none'}; load average {os.getloadavg()[0]:.1f}")
+        print(f"target ≤ 2 s and ≤ 200 MB per case: whole command {'met' if worst[0] <= 2 else 'NOT met'}, "
+              f"own time {'met' if worst[2] <= 2 else 'NOT met'}, cpu {'met' if worst[3] <= 2 else 'NOT met'}, "
+              f"memory {'met' if worst[1] <= 200 else 'NOT met'}")
     return 0
 
 

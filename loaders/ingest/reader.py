@@ -278,7 +278,7 @@ def read_workbook(data: bytes, deadline: limits.Deadline | None = None) -> Workb
     deadline: the file's wall-time budget (a new one of limits.DEFAULT.budget_s when not given)."""
     deadline = deadline or limits.Deadline()
     try:
-        marked = limits.check(data)  # before any parsing: a bomb or an absurd file is refused fast
+        marked = limits.check(data, deadline=deadline)  # before any parsing: a bomb or an absurd file is refused fast
         fmt = sniff(data)
         sheets = _markup_sheets(data, fmt, deadline) if fmt in ("html", "xml2003") else \
             _calamine_sheets(data, fmt, deadline)
