@@ -452,6 +452,7 @@ CORPUS: dict = {
     "banners_fraction": ("bang-ron-12-5.xlsx", _cached(lambda: impossible({"tq_bang_ron": 12.5})), "rejected"),
     "html_table_as_xls": ("xuat-tu-phan-mem.xls", _cached(html_xls), "accepted"),
     "html_table_no_bom": ("xuat-2.xls", _cached(lambda: html_xls(bom=False)), "accepted"),
+    "html_table_utf16": ("xuat-3.xls", _cached(lambda: html_xls(bom=False, charset="utf-16")), "accepted"),
     "spreadsheetml_2003": ("bao-cao-2003.xml", _cached(xml2003), "accepted"),
     "spreadsheetml_hidden": ("bao-cao-2003-an.xml", _cached(lambda: xml2003(hidden=True)), "accepted"),
     "password_xls": ("bao-cao-mat-khau.xls", _cached(encrypted_xls), "rejected"),

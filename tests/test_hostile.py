@@ -167,6 +167,7 @@ def test_every_indicator_has_a_ceiling():
 @pytest.mark.parametrize("case, fmt, expected", [
     ("html_table_as_xls", "html", {"ttcs_tin_bai": 7, "mxh_facebook": 3}),
     ("html_table_no_bom", "html", {"ttcs_tin_bai": 7, "mxh_facebook": 3}),
+    ("html_table_utf16", "html", {"ttcs_tin_bai": 7, "mxh_facebook": 3}),
     ("spreadsheetml_2003", "xml2003", {"ttcs_tin_bai": 8, "tq_bang_ron": 2}),
     ("xlsb", "xlsb", {"ttcs_tin_bai": 6, "mxh_zalo": 2}),
 ])
