@@ -12,6 +12,7 @@ API
 - `is_archive(data) -> bool`          a zip that is not itself a workbook (.xlsx/.xlsm/.xlsb/.ods)
 - `check(data)`                       raises ArchiveError when the archive as a whole is refused
 - `members(data) -> iterator of (name, bytes | None, refusal | None)`, after check()
+- `upload_items(data, file_name) -> iterator of (name, bytes, refusal)`: what the pipeline ingests
 """
 from __future__ import annotations
 
@@ -129,3 +130,21 @@ def members(data: bytes) -> Iterator[tuple[str, bytes | None, str | None]]:
                                      "trong (hoặc nén chúng trực tiếp).")
         else:
             yield name, got, None
+
+
+def upload_items(data: bytes, file_name: str) -> Iterator[tuple[str, bytes, str | None]]:
+    """The files one upload holds, each to be ingested as a file of its own: (name, bytes, refusal).
+
+    A .zip of reports gives its members, named "<archive>/<member>" (the unit and week hints of a file
+    name are read from the last part), one at a time; a refused member comes with its reason, and so
+    does an archive refused as a whole (archive.py: limits, damage, password). Anything else is itself."""
+    if not is_archive(data):
+        yield file_name, data, None
+        return
+    try:
+        check(data)
+    except ArchiveError as e:
+        yield file_name, data, str(e)
+        return
+    for name, member, refusal in members(data):
+        yield f"{file_name}/{name}", member if member is not None else b"", refusal

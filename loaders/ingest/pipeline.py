@@ -6,9 +6,8 @@ API (other modules and pages code against it):
 - `ingest_bytes(con, data, file_name, campaign_code, actor="cli") -> FileResult`: check and store one file.
 - `ingest_paths(con, paths, campaign_code, actor="cli", progress=None) -> list[FileResult]`: files and
   folders (recursive; spreadsheets and .zip archives only inside folders), progress(i, n, name) after each file.
-- `upload_items(data, file_name) -> iterator of (name, bytes, refusal)`: the files an upload holds — the
-  file itself, or each member of a .zip of reports ("bao-cao.zip/xa-a.xlsx"), or the archive with the
-  reason it is refused; pass each to `ingest_bytes(..., refusal=refusal)`.
+- `upload_items(data, file_name)` (archive.py): the files an upload holds, a .zip's members one by one as
+  ("bao-cao.zip/xa-a.xlsx", bytes, refusal); pass each to `ingest_bytes(..., refusal=refusal)`.
 
 Decisions
 - Same bytes (SHA-256) already received for the campaign → "unchanged": nothing written but the audit row.
@@ -32,15 +31,17 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import duckdb
 
 from loaders.store import db
-from loaders.ingest import archive, limits
+from loaders.ingest import limits
+from loaders.ingest.archive import upload_items
 from loaders.ingest.campaign_index import CampaignIndex
-from loaders.ingest.reader import META_SHEET, ReadError, read_workbook
-from loaders.ingest.parser import ParsedReport, Section, parse
+from loaders.ingest.hidden_sheets import parse_with_hidden
+from loaders.ingest.reader import ReadError, read_workbook
+from loaders.ingest.parser import ParsedReport, Section
 from loaders.common.text import fold
 from loaders.ingest.validate import (FileResult, Message, check_period, dmy, earlier_sums, fmt_num,
                                      magnitude_errors, message, param, plausibility)
@@ -83,30 +84,6 @@ def _campaign_index(con: duckdb.DuckDBPyConnection, campaign_code: str) -> Campa
             _INDEX_CACHE.clear()
         _INDEX_CACHE[key] = ix
     return ix
-
-
-def _parse_with_hidden(wb, file_name: str, ix: CampaignIndex) -> ParsedReport:
-    """Parse the visible sheets; when they hold no report but a hidden sheet does, read the hidden
-    sheet(s) too and say so (people hide a sheet by mistake, or send the template's copy)."""
-    parsed = parse(wb, file_name, ix)
-    hidden = [s for s in wb.sheets if s.visible != "visible" and s.name != META_SHEET]
-    if parsed.sections or not hidden:
-        return parsed
-    states = [s.visible for s in hidden]
-    for s in hidden:
-        s.visible = "visible"
-    again = parse(wb, file_name, ix)
-    used = [s for s in hidden if any(sec.sheet == s.name for sec in again.sections)]
-    if not used:
-        for s, state in zip(hidden, states):
-            s.visible = state
-        return parsed
-    for s in used:
-        again.messages.append(message(
-            "warning", file_name, f"Số liệu chỉ có ở trang tính ẩn “{s.name}”, nên đã đọc trang này: hãy kiểm tra "
-                                  "đúng là báo cáo cần nộp; lần sau hãy bỏ ẩn trang (chuột phải vào tên trang → Bỏ "
-                                  "ẩn) hoặc dùng tệp mẫu.", s.name))
-    return again
 
 
 # --------------------------------------------------------------------------- pending writes
@@ -182,7 +159,7 @@ class Ingestor:
         deadline = limits.Deadline(self.budget_s)
         try:
             wb = read_workbook(data, deadline)
-            parsed = _parse_with_hidden(wb, file_name, self.ix)
+            parsed = parse_with_hidden(wb, file_name, self.ix)
             deadline.check()          # a file past its budget is refused before anything is written
         except ReadError as e:
             result.messages.append(message("error", file_name, str(e)))
@@ -601,24 +578,6 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, ca
     result = ing.add(data, file_name, refusal)
     ing.flush()
     return result
-
-
-def upload_items(data: bytes, file_name: str) -> Iterator[tuple[str, bytes, str | None]]:
-    """The files one upload holds, each to be ingested as a file of its own: (name, bytes, refusal).
-
-    A .zip of reports gives its members, named "<archive>/<member>" (the unit and week hints of a file
-    name are read from the last part), one at a time; a refused member comes with its reason, and so
-    does an archive refused as a whole (archive.py: limits, damage, password). Anything else is itself."""
-    if not archive.is_archive(data):
-        yield file_name, data, None
-        return
-    try:
-        archive.check(data)
-    except archive.ArchiveError as e:
-        yield file_name, data, str(e)
-        return
-    for name, member, refusal in archive.members(data):
-        yield f"{file_name}/{name}", member if member is not None else b"", refusal
 
 
 def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Path]]:
