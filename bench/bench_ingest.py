@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from loaders import setup as bootstrap
 from loaders.store import db
-from loaders.demo import office_formats
+from loaders.demo import office_formats as of  # noqa: E402
 from loaders.demo.generator import load_context, week_values, make_profiles, make_posts, shared_pool  # noqa: E402
 from loaders.outputs.template import TemplateFiller  # noqa: E402
 

@@ -65,7 +65,7 @@ def _shown(v) -> str:
     if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-":
         return vn_date(v)
     if isinstance(v, float):
-        return vn_number(v, 0 if v.is_integer() else 2)
+        return vn_number(v, None)  # "1.234" or "1,25", one rule (loaders.common.formatting)
     return str(v)
 
 

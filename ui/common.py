@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 import queries
+from loaders.common import formatting
 from loaders.store import db
 from loaders.reference.campaigns import KIND_NAMES
 
@@ -135,19 +136,18 @@ def _default_as_of(row: dict) -> date:
 
 
 def vn_date(d) -> str:
-    return "" if d is None or pd.isna(d) else pd.Timestamp(d).strftime("%d/%m/%Y")
+    """19/11/2025; empty when missing (loaders.common.formatting is the one rule)."""
+    return formatting.date_dmy(d)
 
 
-def vn_number(x, decimals: int = 0) -> str:
-    """1234.5 → "1.234,5" (Vietnamese separators)."""
-    if x is None or pd.isna(x):
-        return "—"
-    s = f"{x:,.{decimals}f}"
-    return s.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+def vn_number(x, decimals: int | None = 0) -> str:
+    """1234.5 → "1.235" (decimals=0, a count), "1.234,5" (decimals=1 or None); "—" when missing."""
+    return formatting.number(x, decimals)
 
 
 def vn_percent(x, decimals: int = 0) -> str:
-    return "—" if x is None or pd.isna(x) else vn_number(100 * x, decimals) + "%"
+    """0.876 → "88%" or, with decimals=1, "87,6%"; "—" when missing."""
+    return formatting.percent(x, decimals)
 
 
 def phase_sidebar(campaign: dict) -> dict | None:

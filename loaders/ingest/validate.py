@@ -38,6 +38,8 @@ from functools import lru_cache
 
 import duckdb
 
+from loaders.common import formatting
+
 LEVELS = ("error", "warning", "info")
 DEFAULTS = {"outlier_k": 5.0, "outlier_min_units": 8, "cumulative_tolerance": 0.10}
 MAX_PERIOD_DAYS = 35          # a month, or five campaign weeks
@@ -103,7 +105,7 @@ def message(level: str, file: str, text: str, sheet: str | None = None, cell: st
 
 
 def dmy(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+    return formatting.date_dmy(d)
 
 
 def param(params: dict, key: str):
@@ -248,11 +250,8 @@ def earlier_sums(con: duckdb.DuckDBPyConnection, campaign_code: str,
 
 
 def fmt_num(v: float) -> str:
-    if v is None:
-        return ""
-    if float(v).is_integer():
-        return f"{int(v):,}".replace(",", ".")
-    return f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    """A value in a message: "1.234" or "1.234,5" (loaders.common.formatting); empty when missing."""
+    return formatting.number(v, missing="")
 
 
 # --------------------------------------------------------------------------- ceilings

@@ -28,6 +28,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from loaders.common import formatting
+
 SHEET_TITLE = "Xã chậm tiến độ"
 TITLE = "DANH SÁCH XÃ, PHƯỜNG CHẬM TIẾN ĐỘ"
 
@@ -89,9 +91,7 @@ def _cell_value(value):
 
 
 def _vn_date(d) -> str:
-    if d is None:
-        return ""
-    return pd.Timestamp(d).strftime("%d/%m/%Y")
+    return formatting.date_dmy(d)
 
 
 def _lines(text: str, width: float) -> int:

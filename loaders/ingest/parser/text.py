@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 
+from loaders.common import formatting
 from loaders.common.text import clean, fold
 from loaders.ingest import values as vals
 from loaders.ingest import vnencoding
@@ -90,8 +91,8 @@ def _is_negative(raw) -> bool:
 
 
 def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else str(v)
+    return formatting.number(v, missing="")
 
 
 def _dmy(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+    return formatting.date_dmy(d)
