@@ -18,7 +18,7 @@ from pathlib import Path
 from loaders.store import db
 
 
-def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--campaign", required=True, help="mã kế hoạch, ví dụ daklak-2025")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--week", type=date.fromisoformat, metavar="YYYY-MM-DD",

@@ -19,10 +19,11 @@ import json
 import sys
 import time
 
+from loaders.cli.progress import Bar
 from loaders.store import db
 
 
-def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="tệp báo cáo hoặc thư mục (đọc cả thư mục con)")
     p.add_argument("--campaign", required=True, help="mã kế hoạch, ví dụ daklak-2025")
     p.add_argument("--json", action="store_true", help="mỗi tệp một dòng JSON trên stdout")
@@ -56,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
         known = [c for (c,) in con.execute("select code from campaigns order by code").fetchall()]
         if args.campaign not in known:
             return _usage_error(f"không có kế hoạch “{args.campaign}”. Các kế hoạch: {', '.join(known) or '(chưa có)'}.")
-        progress = None if args.json else _ProgressBar(sys.stderr)
+        progress = None if args.json else Bar(sys.stderr, label_width=40)
         try:
             results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress)
         except UnknownCampaign as e:
             return _usage_error(str(e))
         if progress:
-            progress.done()
+            progress.close()
     finally:
         con.close()
     if args.json:
@@ -80,32 +81,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _summary(results, time.perf_counter() - started)
     return 1 if any(r.status == "rejected" for r in results) else 0
-
-
-class _ProgressBar:
-    """A one-line progress bar, redrawn at most ten times a second."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.last = 0.0
-        self.shown = False
-
-    def __call__(self, i: int, n: int, name: str) -> None:
-        now = time.perf_counter()
-        if i < n and now - self.last < 0.1:
-            return
-        self.last = now
-        width = 30
-        filled = int(width * i / max(n, 1))
-        tail = name[-40:]
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {i}/{n} {tail:<40}")
-        self.stream.flush()
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _summary(results, seconds: float) -> None:

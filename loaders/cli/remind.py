@@ -21,7 +21,7 @@ def _moment(text: str) -> datetime | date:
     return date.fromisoformat(text) if len(text.strip()) == 10 else datetime.fromisoformat(text)
 
 
-def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--campaign", required=True, help="mã kế hoạch, ví dụ daklak-2025")
     p.add_argument("--send", action="store_true", help="gửi email thật (không có: chỉ in ra những gì sẽ gửi)")
     p.add_argument("--as-of", type=_moment, metavar="YYYY-MM-DD[THH:MM]",

@@ -9,11 +9,12 @@ import argparse
 import getpass
 import sys
 
+from loaders import setup as bootstrap
 from loaders.accounts import auth
 from loaders.store import db
 
 
-def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["add", "passwd", "list"],
                    help="add: tạo tài khoản · passwd: đặt lại mật khẩu · list: liệt kê")
     p.add_argument("username", nargs="?", help="tên đăng nhập")
@@ -35,8 +36,6 @@ def _password(args) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loaders import setup as bootstrap
-
     con = db.connect(args.db)
     bootstrap.ensure_ready(con)
     try:

@@ -25,12 +25,10 @@ CLI: python -m loaders demo --campaign CODE [--seed N] [--today YYYY-MM-DD] [--o
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import random
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -715,65 +713,3 @@ def ensure_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None
         bootstrap.ensure_ready(con)
     generate(con, DEFAULT_CAMPAIGN, progress=progress)
     return True
-
-
-# ---------------------------------------------------------------------------------------------
-# CLI
-
-def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("--campaign", default=DEFAULT_CAMPAIGN, help=f"mã kế hoạch (mặc định {DEFAULT_CAMPAIGN})")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"hạt giống ngẫu nhiên (mặc định {DEFAULT_SEED})")
-    p.add_argument("--today", help="“hôm nay” theo thời gian kế hoạch, YYYY-MM-DD (mặc định: demo_today của kế hoạch)")
-    p.add_argument("--out", help="thư mục ghi tệp (mặc định data/db/demo/<mã kế hoạch>/)")
-    p.add_argument("--json", action="store_true", help="in tóm tắt dạng JSON")
-
-
-def stderr_bar(width: int = 30) -> Progress:
-    state = {"last": -1}
-
-    def bar(i: int, n: int, label: str = "") -> None:
-        pct = int(100 * i / n) if n else 100
-        if pct == state["last"] and i < n:
-            return
-        state["last"] = pct
-        filled = width * pct // 100
-        sys.stderr.write(f"\r{label[:24]:<24} [{'#' * filled}{'.' * (width - filled)}] {pct:3d}% ({i}/{n})")
-        if i >= n:
-            sys.stderr.write("\n")
-            state["last"] = -1
-        sys.stderr.flush()
-    return bar
-
-
-def run(args: argparse.Namespace) -> int:
-    from loaders import setup as bootstrap
-    from loaders.store import db
-
-    t0 = time.perf_counter()
-    try:
-        today = date.fromisoformat(args.today) if args.today else None
-    except ValueError:
-        print(f"Lỗi: ngày “{args.today}” không đúng dạng YYYY-MM-DD.", file=sys.stderr)
-        return 2
-    con = db.connect(args.db)
-    bootstrap.ensure_ready(con)
-    if not con.execute("select count(*) from campaigns where code = ?", [args.campaign]).fetchone()[0]:
-        print(f"Lỗi: không có kế hoạch mã “{args.campaign}”.", file=sys.stderr)
-        return 2
-    try:
-        summary = generate(con, args.campaign, seed=args.seed, today=today, out_dir=args.out,
-                           progress=stderr_bar())
-    except ValueError as e:
-        print(f"Lỗi: {e}", file=sys.stderr)
-        return 2
-    elapsed = time.perf_counter() - t0
-    if args.json:
-        print(json.dumps(dict(summary, seconds=round(elapsed, 2)), ensure_ascii=False, indent=1))
-    else:
-        s = summary["status"]
-        print(f"Kế hoạch {summary['campaign']}: {summary['units']} đơn vị, {summary['weeks']} tuần, "
-              f"{summary['files']} tệp (tự do {summary['free_form_share']:.0%}) trong {elapsed:.1f} giây")
-        print(f"  nhận: {s.get('accepted', 0)}, không đổi: {s.get('unchanged', 0)}, từ chối: {s.get('rejected', 0)}; "
-              f"nộp muộn: {summary['late']}, thiếu: {summary['missing']}")
-        print(f"  thư mục: {summary['out_dir']}")
-    return 0

@@ -21,14 +21,11 @@ CLI: python -m loaders template --campaign CODE --unit CODE --week YYYY-MM-DD [-
 """
 from __future__ import annotations
 
-import argparse
 import io
 import re
-import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import duckdb
@@ -533,44 +530,3 @@ def _patch(body: bytes, repl: dict[str, str], cells: dict[str, object]) -> bytes
             return f'<c r="{ref}"{style} t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
         s = _EMPTY_CELL.sub(fill, s)
     return s.encode("utf-8")
-
-
-# ---------------------------------------------------------------------------------------------
-# CLI
-
-def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
-    p.add_argument("--campaign", required=True, help="mã kế hoạch, ví dụ daklak-2025")
-    p.add_argument("--unit", required=True, help="mã đơn vị báo cáo, ví dụ 24121")
-    p.add_argument("--week", required=True, help="một ngày bất kỳ trong tuần báo cáo (YYYY-MM-DD)")
-    p.add_argument("--out", help="tệp hoặc thư mục ghi ra (mặc định: tên chuẩn trong thư mục hiện tại)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from loaders import setup as bootstrap
-    from loaders.store import db
-
-    try:
-        day = date.fromisoformat(args.week)
-    except ValueError:
-        print(f"Lỗi: ngày “{args.week}” không đúng dạng YYYY-MM-DD (ví dụ 2025-09-08).", file=sys.stderr)
-        return 2
-    con = db.connect(args.db)
-    try:
-        if con.execute("select count(*) from campaigns where code = ?", [args.campaign]).fetchone()[0] == 0:
-            bootstrap.ensure_ready(con)
-        campaign = load_campaign(con, args.campaign)
-        start, _ = resolve_week(campaign, day)
-        data = build_template(con, args.campaign, args.unit, start)
-    except TemplateError as e:
-        print(f"Lỗi: {e}", file=sys.stderr)
-        return 2
-    finally:
-        con.close()
-    name = template_filename(args.campaign, args.unit, start)
-    out = Path(args.out) if args.out else Path(name)
-    if out.is_dir() or str(args.out or "").endswith(("/", "\\")):
-        out = out / name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
-    print(f"Đã tạo mẫu báo cáo: {out}")
-    return 0

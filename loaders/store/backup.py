@@ -11,10 +11,8 @@ transaction and records the restore in the audit log.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -123,34 +121,3 @@ def _parents_first(con, tables: list[str]) -> list[str]:
 def _db_file(con) -> str:
     return con.execute("select path from duckdb_databases() where database_name = current_database()"
                        ).fetchone()[0]
-
-
-def add_arguments(p: argparse.ArgumentParser, name: str) -> None:
-    if name == "backup":
-        p.add_argument("--out", help="tệp sao lưu (mặc định data/db/backups/<tên>-<thời điểm>.duckdb)")
-    else:
-        p.add_argument("file", help="tệp sao lưu cần khôi phục")
-        p.add_argument("--yes", action="store_true", help="không hỏi lại")
-
-
-def run(args: argparse.Namespace) -> int:
-    con = db.connect(args.db)
-    try:
-        if args.command == "backup":
-            out = backup(con, Path(args.out) if args.out else default_backup_path(db.db_path(args.db)))
-            print(f"Đã sao lưu vào {out} ({out.stat().st_size / 1e6:.1f} MB).")
-            return 0
-        if not args.yes:
-            if not sys.stdin.isatty():
-                print("Lỗi: khôi phục thay toàn bộ dữ liệu hiện có; thêm --yes để xác nhận.", file=sys.stderr)
-                return 2
-            if input(f"Thay toàn bộ dữ liệu bằng {args.file}? Gõ 'co' để đồng ý: ").strip().lower() != "co":
-                print("Đã hủy.")
-                return 1
-        counts = restore(con, Path(args.file))
-        print(f"Đã khôi phục {sum(counts.values())} dòng từ {args.file} "
-              f"(dữ liệu trước đó đã được sao lưu tự động trong thư mục backups).")
-        return 0
-    except BackupError as e:
-        print(f"Lỗi: {e}", file=sys.stderr)
-        return 1
