@@ -3,8 +3,8 @@ dates and phase dates) and its task minimums.
 
 Edits go to the database, not to the campaign file: data/campaigns/<code>.yaml stays the shipped default.
 Every edit is checked with the very rules that check a campaign file: the campaign as stored, with the
-edit applied, is written back into the file format (`definition`) and read by
-`loaders.reference.campaigns.read_campaign` — phases ordered, no gap or overlap unless the plan allows it
+edit applied, is written back into the file format (`definition`, from the Campaign model) and checked
+by `loaders.reference.campaigns.check_data` — phases ordered, no gap or overlap unless the plan allows it
 (overlaps_allowed in the shipped file), the first phase starting on the campaign's first day and the
 last ending on its last, dates within the campaign, minimums not negative, one kind of minimum per
 task. A refused edit raises `SettingsError` with a Vietnamese message naming what is wrong (the field as
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ import pandas as pd
 import yaml
 
 from loaders.reference import campaigns as campaign_files
+from loaders.reference.campaign_model import Campaign
 from loaders.store.db import audit, transaction
 
 ACTION_DETAILS = "settings.campaign"
@@ -127,63 +127,11 @@ def overlaps_allowed(con: duckdb.DuckDBPyConnection, code: str) -> tuple[bool, s
 
 def definition(con: duckdb.DuckDBPyConnection, code: str) -> dict:
     """The campaign as stored, in the campaign-file format (dates as YYYY-MM-DD text)."""
-    row = con.execute(
-        """select code, title, issuer, doc_number, doc_date, province_code, era, legacy_province_code,
-                  start_date, end_date, week_start, deadline_days, deadline_hour, demo_today, params
-           from campaigns where code = ?""", [code]).fetchone()
-    if row is None:
+    c = Campaign.from_store(con, code)
+    if c is None:
         raise SettingsError(f"Không có kế hoạch mã '{code}' trong cơ sở dữ liệu.")
-    (code, title, issuer, doc_number, doc_date, province, era, legacy_province, start, end, week_start,
-     deadline_days, deadline_hour, demo_today, params) = row
     allowed, reason = overlaps_allowed(con, code)
-    raw: dict[str, Any] = {
-        "code": code, "title": title, "issuer": issuer, "doc_number": doc_number,
-        "doc_date": _iso(doc_date), "province": province, "era": era,
-        "start": _iso(start), "end": _iso(end),
-        "overlaps_allowed": allowed,
-    }
-    if legacy_province:
-        raw["legacy_province"] = legacy_province
-    if allowed:
-        raw["overlaps_reason"] = reason or "cho phép chồng đợt"
-    if demo_today is not None:
-        raw["demo_today"] = _iso(demo_today)
-    raw["milestones"] = [
-        {"code": c, "name": n, "date": _iso(d), **({"note": note} if note else {})}
-        for c, n, d, note in con.execute(
-            "select code, name, date, note from milestones where campaign_code = ? order by date, code",
-            [code]).fetchall()]
-    raw["phases"] = [
-        {"number": int(n), "name": name, "start": _iso(s), "end": _iso(e), **({"note": note} if note else {})}
-        for n, name, s, e, note in con.execute(
-            "select number, name, start_date, end_date, note from phases where campaign_code = ? "
-            "order by number", [code]).fetchall()]
-    raw["reporting"] = {
-        "kinds": [{"kind": k, "name": n} for k, n in con.execute(
-            "select kind, name from reporting_kinds where campaign_code = ? order by rowid", [code]).fetchall()],
-        "week_start": WEEKDAY_NAMES[int(week_start)],
-        "deadline": {"days_after_week_end": int(deadline_days), "hour": int(deadline_hour)},
-    }
-    raw["org_units"] = [
-        {"code": c, "name": n, "kind": k} for c, n, k in con.execute(
-            "select code, name, kind from org_units where campaign_code = ? and kind <> ? order by rowid",
-            [code, campaign_files.DISTRICT_KIND]).fetchall()]
-    tasks: dict[str, list] = {}
-    for kind, group, indicator, mw, mp, example, note in con.execute(
-            "select unit_kind, group_code, indicator_code, min_per_week, min_per_phase, is_example, note "
-            "from tasks where campaign_code = ? order by rowid", [code]).fetchall():
-        t: dict[str, Any] = {"indicator": indicator} if indicator else {"group": group}
-        if _number(mw) is not None:
-            t["min_per_week"] = _number(mw)
-        if _number(mp) is not None:
-            t["min_per_phase"] = _number(mp)
-        t["example"] = bool(example)
-        if note:
-            t["note"] = note
-        tasks.setdefault(kind, []).append(t)
-    raw["tasks"] = tasks
-    raw["params"] = json.loads(params) if isinstance(params, str) else (params or {})
-    return raw
+    return c.model_copy(update={"overlaps_allowed": allowed}).file_data(reason)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -236,18 +184,15 @@ def _task_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(rows.fetchall())
 
 
-def validate(con: duckdb.DuckDBPyConnection, raw: dict) -> dict:
+def validate(con: duckdb.DuckDBPyConnection, raw: dict) -> Campaign:
     """Check a campaign in the file format with the campaign-file rules; return it normalized.
 
     Raises SettingsError with the page's name for the field and dates as dd/mm/yyyy.
     """
-    with tempfile.TemporaryDirectory(prefix="cm-settings-") as tmp:
-        path = Path(tmp) / f"{raw['code']}.yaml"
-        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        try:
-            return campaign_files.read_campaign(path, con)
-        except campaign_files.CampaignFileError as e:
-            raise SettingsError(f"{_label(e.field, raw, _task_names(con))}: {_message(e.problem)}") from None
+    try:
+        return campaign_files.check_data(raw, f"{raw['code']}.yaml", con)
+    except campaign_files.CampaignFileError as e:
+        raise SettingsError(f"{_label(e.field, raw, _task_names(con))}: {_message(e.problem)}") from None
 
 
 # ---------------------------------------------------------------------------------------------------

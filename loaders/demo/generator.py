@@ -39,7 +39,8 @@ import duckdb
 
 from loaders.demo import office_formats as of
 from loaders.store.db import ROOT
-from loaders.outputs.template import Campaign, TemplateFiller, Unit, load_campaign, template_filename
+from loaders.outputs.template import TemplateFiller, Unit, load_campaign, template_filename
+from loaders.reference.campaign_model import Campaign
 
 DEFAULT_CAMPAIGN = "daklak-2025"
 DEFAULT_SEED = 2025
@@ -104,13 +105,8 @@ SHARED_TITLES = [
 
 @dataclass
 class Context:
+    """The campaign (the one model) and what the generator needs beside it: units and assignments."""
     campaign: Campaign
-    era: str
-    deadline_days: int
-    deadline_hour: int
-    demo_today: date | None
-    milestones: list[date]
-    phases: list[tuple[date, date]]
     tasks: dict[str, list[tuple[str, str, float | None, float | None]]]  # kind → (code, group, min/wk, min/phase)
     flags: set[str]
     groups: dict[str, str]                                               # code → group
@@ -118,26 +114,28 @@ class Context:
     province_slug: str
     districts: dict[str, str]        # unit code → its district's name (legacy-era communes)
 
+    @property
+    def era(self) -> str:
+        return self.campaign.era
+
+    @property
+    def demo_today(self) -> date | None:
+        return self.campaign.demo_today
+
+    @property
+    def milestones(self) -> list[date]:
+        return sorted(m.date for m in self.campaign.milestones)
+
     def deadline(self, week_end: date) -> datetime:
-        d = week_end + timedelta(days=self.deadline_days)
-        return datetime(d.year, d.month, d.day, self.deadline_hour)
+        return self.campaign.deadline(week_end)
 
     def phase_of(self, day: date) -> tuple[date, date]:
-        for a, b in self.phases:
-            if a <= day <= b:
-                return a, b
-        return self.campaign.start, self.campaign.end
+        p = self.campaign.phase_of(day)
+        return (p.start, p.end) if p else (self.campaign.start, self.campaign.end)
 
 
 def load_context(con: duckdb.DuckDBPyConnection, campaign_code: str) -> Context:
     campaign = load_campaign(con, campaign_code)
-    era, ddays, dhour, demo_today = con.execute(
-        "select era, deadline_days, deadline_hour, demo_today from campaigns where code = ?",
-        [campaign_code]).fetchone()
-    milestones = [d for (d,) in con.execute(
-        "select date from milestones where campaign_code = ? order by date", [campaign_code]).fetchall()]
-    phases = con.execute("select start_date, end_date from phases where campaign_code = ? order by number",
-                         [campaign_code]).fetchall()
     tasks: dict[str, list] = {}
     for kind, code, group, mw, mp in con.execute(
             """select t.unit_kind, i.code, i.group_code, max(t.min_per_week), max(t.min_per_phase)
@@ -152,15 +150,14 @@ def load_context(con: duckdb.DuckDBPyConnection, campaign_code: str) -> Context:
     units = [Unit(*r) for r in con.execute(
         """select unit_code, name, short_name, kind, territorial from campaign_units
            where campaign_code = ? order by territorial desc, unit_code""", [campaign_code]).fetchall()]
-    slug = of.ascii_name(campaign.province_name).lower().replace("_", "")
+    slug = of.ascii_name(campaign.province_name or campaign.province).lower().replace("_", "")
     for prefix in ("tinh", "thanhpho"):
         if slug.startswith(prefix) and len(slug) > len(prefix) + 2:
             slug = slug[len(prefix):]
     districts = dict(con.execute(
         """select cu.unit_code, d.name from campaign_units cu join districts d on d.code = cu.district_code
            where cu.campaign_code = ? and cu.territorial""", [campaign_code]).fetchall())
-    return Context(campaign, era, ddays, dhour, demo_today, milestones, phases, tasks, flags, groups,
-                   units, slug, districts)
+    return Context(campaign, tasks, flags, groups, units, slug, districts)
 
 
 def old_names(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, list[tuple[str, str]]]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from loaders.common.text import clean, fold, fold_key, tone_key
+from loaders.reference.campaign_model import Campaign
 
 KIND_WORDS = {  # folded spelling → folded canonical kind word
     "xa": "xa", "x": "xa", "phuong": "phuong", "p": "phuong", "thi tran": "thi tran", "tt": "thi tran",
@@ -71,7 +72,7 @@ class _Unit:
 class UnitIndex:
     """The reporting units of one campaign, and the old names that lead to them."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, campaign: dict):
+    def __init__(self, con: duckdb.DuckDBPyConnection, campaign: Campaign):
         self.era = campaign["era"]
         rows = con.execute(
             "select unit_code, name, kind, district_code, territorial from campaign_units "

@@ -40,6 +40,7 @@ from loaders.ingest import limits
 from loaders.ingest.archive import upload_items
 from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.hidden_sheets import parse_with_hidden
+from loaders.reference.campaign_model import Campaign
 from loaders.ingest.reader import ReadError, read_workbook
 from loaders.ingest.parser import ParsedReport, Section
 from loaders.common.text import fold
@@ -66,20 +67,19 @@ _INDEX_CACHE: dict[tuple, CampaignIndex] = {}
 
 
 def _campaign_index(con: duckdb.DuckDBPyConnection, campaign_code: str) -> CampaignIndex:
-    """Built once per campaign and master-data state (the store's content, not its file)."""
-    row = con.execute(
-        "select loaded_at, params::varchar, (select count(*) from units), (select count(*) from unit_aliases), "
-        "(select count(*) from unit_history), (select count(*) from indicator_aliases), "
-        "(select string_agg(code || ':' || name || ':' || kind, '|' order by code) from org_units o "
-        " where o.campaign_code = c.code), "
-        "(select string_agg(kind, '|' order by kind) from reporting_kinds k where k.campaign_code = c.code) "
-        "from campaigns c where code = ?", [campaign_code]).fetchone()
-    if row is None:
+    """Built once per campaign and master-data state: the stored campaign (the model, settings edits
+    included) and the sizes of the tables the unit and indicator indexes read."""
+    campaign = Campaign.from_store(con, campaign_code)
+    if campaign is None:
         raise UnknownCampaign(campaign_code)
-    key = (campaign_code,) + tuple(str(x) for x in row)
+    counts = con.execute(
+        "select (select count(*) from units), (select count(*) from unit_aliases), "
+        "(select count(*) from unit_history), (select count(*) from indicator_aliases), "
+        "(select count(*) from org_units where campaign_code = ?)", [campaign_code]).fetchone()
+    key = (campaign, *counts)
     ix = _INDEX_CACHE.get(key)
     if ix is None:
-        ix = CampaignIndex.load(con, campaign_code)
+        ix = CampaignIndex.load(con, campaign_code, campaign)
         if len(_INDEX_CACHE) > 16:
             _INDEX_CACHE.clear()
         _INDEX_CACHE[key] = ix
@@ -324,10 +324,8 @@ class Ingestor:
         return [m for ms in out.values() for m in ms]
 
     def _phase_start(self, day: date) -> date:
-        for _, _, a, b in self.campaign.get("phases", []):
-            if a <= day <= b:
-                return a
-        return self.campaign["start_date"]
+        phase = self.campaign.phase_of(day)
+        return phase.start if phase else self.campaign.start
 
     # ---- deciding and queueing
 

@@ -25,10 +25,12 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from xml.sax.saxutils import escape
 
 import duckdb
+
+from loaders.reference.campaign_model import Campaign
 
 TEMPLATE_VERSION = "1"
 SHEET_REPORT = "Báo cáo"
@@ -54,38 +56,6 @@ class TemplateError(ValueError):
 # What goes into a template
 
 @dataclass(frozen=True)
-class Campaign:
-    code: str
-    title: str
-    start: date
-    end: date
-    week_start: int        # ISO weekday: 1 = Monday
-    province_name: str
-
-    @property
-    def province_authority(self) -> str:
-        """"UBND TỈNH ĐẮK LẮK" (whether the master data says "Đắk Lắk" or "Tỉnh Đắk Lắk")."""
-        name = self.province_name
-        if name.lower().startswith(("tỉnh ", "thành phố ")):
-            return f"UBND {name.upper()}"
-        return f"UBND TỈNH {name.upper()}"
-
-    def week_of(self, day: date) -> tuple[date, date]:
-        """The campaign week containing day (any day of it)."""
-        start = day - timedelta(days=(day.isoweekday() - self.week_start) % 7)
-        return start, start + timedelta(days=6)
-
-    def weeks(self, until: date | None = None) -> list[tuple[date, date]]:
-        """Every campaign week from the one holding the start to the one holding min(until, end)."""
-        last = min(until or self.end, self.end)
-        out, (a, b) = [], self.week_of(self.start)
-        while a <= last:
-            out.append((a, b))
-            a, b = a + timedelta(days=7), b + timedelta(days=7)
-        return out
-
-
-@dataclass(frozen=True)
 class Unit:
     code: str
     name: str
@@ -106,14 +76,10 @@ class Line:
 
 
 def load_campaign(con: duckdb.DuckDBPyConnection, campaign_code: str) -> Campaign:
-    row = con.execute(
-        """select c.code, c.title, c.start_date, c.end_date, c.week_start, coalesce(p.name, c.province_code)
-           from campaigns c
-           left join provinces p on p.era = c.era and p.code = c.province_code
-           where c.code = ?""", [campaign_code]).fetchone()
-    if row is None:
+    campaign = Campaign.from_store(con, campaign_code)
+    if campaign is None:
         raise TemplateError(f"Không có kế hoạch mã “{campaign_code}”.")
-    return Campaign(*row)
+    return campaign
 
 
 def load_unit(con: duckdb.DuckDBPyConnection, campaign_code: str, unit_code: str) -> Unit:
