@@ -107,7 +107,23 @@ def lagging_workbook(df: pd.DataFrame, campaign_title: str, phase_name: str | No
     wb = Workbook()
     ws: Worksheet = wb.active
     ws.title = SHEET_TITLE
+    headers, widths, formats = _columns(table)
+    subtitle = f"{phase_name or 'Toàn bộ kế hoạch'} · Tính đến ngày {_vn_date(as_of)} · {len(table)} đơn vị"
+    header_row = _title_block(ws, [campaign_title, subtitle], widths, max(len(headers), 1))
+    _header_row(ws, header_row, headers, widths)
+    _body(ws, table, header_row + 1, widths, formats)
+    for c, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = w
+    _print_setup(ws, header_row)
+    if len(table):
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(max(len(headers), 1))}{header_row + len(table)}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
+
+def _columns(table: pd.DataFrame) -> tuple[list[str], list[float], list[str | None]]:
+    """Header, width and number format of every column (known query columns, or a page's own headers)."""
     headers, widths, formats = [], [], []
     for col in table.columns:
         if col in COLUMNS:
@@ -118,15 +134,16 @@ def lagging_workbook(df: pd.DataFrame, campaign_title: str, phase_name: str | No
         headers.append(h)
         widths.append(w)
         formats.append(f)
-    n_cols = max(len(headers), 1)
-    last = get_column_letter(n_cols)
+    return headers, widths, formats
 
-    # Title block: what, which campaign, which phase, as of when.
+
+def _title_block(ws: Worksheet, lines: list[str], widths: list[float], n_cols: int) -> int:
+    """What, which campaign, which phase and as of when, across the table's width; returns the header row."""
+    last = get_column_letter(n_cols)
     title_rows = [
         (TITLE, Font(name=_FONT, size=14, bold=True), 22),
-        (campaign_title, Font(name=_FONT, size=12, bold=True), None),
-        (f"{phase_name or 'Toàn bộ kế hoạch'} · Tính đến ngày {_vn_date(as_of)} · "
-         f"{len(table)} đơn vị", Font(name=_FONT, size=11, italic=True), None),
+        (lines[0], Font(name=_FONT, size=12, bold=True), None),
+        (lines[1], Font(name=_FONT, size=11, italic=True), None),
     ]
     total_width = sum(widths) if widths else 60
     for r, (text, font, height) in enumerate(title_rows, start=1):
@@ -135,19 +152,24 @@ def lagging_workbook(df: pd.DataFrame, campaign_title: str, phase_name: str | No
         cell.font = font
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.row_dimensions[r].height = height or _LINE_HEIGHT * 1.15 * _lines(text, total_width * 0.9)
-    header_row = len(title_rows) + 2           # one empty row under the title block
+    return len(title_rows) + 2           # one empty row under the title block
 
+
+def _header_row(ws: Worksheet, row: int, headers: list[str], widths: list[float]) -> None:
     for c, h in enumerate(headers, start=1):
-        cell = ws.cell(row=header_row, column=c, value=neutralize(h))
+        cell = ws.cell(row=row, column=c, value=neutralize(h))
         cell.font = Font(name=_FONT, size=11, bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.row_dimensions[header_row].height = _LINE_HEIGHT * max(
+    ws.row_dimensions[row].height = _LINE_HEIGHT * max(
         (_lines(h, w) for h, w in zip(headers, widths)), default=1) + 4
 
+
+def _body(ws: Worksheet, table: pd.DataFrame, first_row: int, widths: list[float],
+          formats: list[str | None]) -> None:
     body_font = Font(name=_FONT, size=11)
-    for i, row in enumerate(table.itertuples(index=False), start=header_row + 1):
+    for i, row in enumerate(table.itertuples(index=False), start=first_row):
         lines = 1
         for c, (value, width, fmt) in enumerate(zip(row, widths, formats), start=1):
             v = _cell_value(value)
@@ -164,10 +186,9 @@ def lagging_workbook(df: pd.DataFrame, campaign_title: str, phase_name: str | No
                                        horizontal="right" if numeric else "left")
         ws.row_dimensions[i].height = _LINE_HEIGHT * lines + 3
 
-    for c, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = w
 
-    # Print setup: landscape A4, one page wide, as many pages tall as needed, header on every page.
+def _print_setup(ws: Worksheet, header_row: int) -> None:
+    """Landscape A4, one page wide, as many pages tall as needed, the header on every page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -179,12 +200,6 @@ def lagging_workbook(df: pd.DataFrame, campaign_title: str, phase_name: str | No
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.oddFooter.center.text = "Trang &P / &N"
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    if len(table):
-        ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(table)}"
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
