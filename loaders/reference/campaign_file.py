@@ -19,9 +19,8 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, ValidationError, V
 from pydantic_core import PydanticCustomError
 
 from loaders.reference.campaign_rules import check, problem
-from loaders.reference.campaign_model import (DEFAULT_PARAMS, DEFAULT_WEIGHTS, DISTRICT_KIND, ERAS, FRACTION_PARAMS,
-                                              INT_PARAMS, KIND_NAMES, ORG_KINDS, TERRITORIAL_KINDS, WEEKDAYS,
-                                              Campaign)
+from loaders.reference.campaign_model import (DEFAULT_PARAMS, DEFAULT_WEIGHTS, ERAS, FRACTION_PARAMS, INT_PARAMS,
+                                              KIND_NAMES, WEEKDAYS, Campaign)
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -424,7 +423,3 @@ def to_campaign(spec: CampaignSpec, file_name: str, catalog: tuple[set[str], dic
         kinds=kinds, week_start=WEEKDAYS[rep.week_start], deadline_days=rep.deadline.days_after_week_end,
         deadline_hour=rep.deadline.hour, org_units=[o.model_dump() for o in spec.org_units], tasks=tasks,
         params=spec.params.model_dump(), source_file=file_name)
-
-
-__all__ = ["CampaignFileError", "CampaignSpec", "parse", "to_campaign", "file_error", "problem",
-           "DISTRICT_KIND", "ORG_KINDS", "TERRITORIAL_KINDS"]
