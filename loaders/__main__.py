@@ -50,12 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     # the subcommand is the first word (every option, --db included, belongs to a subcommand)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
-    from loaders.store.db import DatabaseBusy
+    from loaders.store.db import DatabaseBusy, SchemaMismatch
 
     try:
         return int(command_module(args.command).run(args) or 0)
-    except DatabaseBusy as e:
-        # the one failure every writing command shares: say why and what to do, no traceback
+    except (DatabaseBusy, SchemaMismatch) as e:
+        # the failures every command shares (the file is busy; its schema differs from this app's):
+        # say why and what to do, no traceback
         print(f"Lỗi: {e}", file=sys.stderr)
         return 3
 
