@@ -24,6 +24,7 @@ from typing import Callable
 
 import pandas as pd
 
+from loaders.common import formatting
 from loaders.outputs import briefing_docx
 
 Run = Callable[..., pd.DataFrame]
@@ -36,25 +37,20 @@ class BriefingError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Vietnamese number formats (switch to loaders/common/formatting.py once it is on main)
+# Vietnamese number formats: the one rule (loaders/common/formatting.py)
 # ---------------------------------------------------------------------------------------------------
 
-def _missing(x) -> bool:
-    return x is None or (not isinstance(x, str) and pd.isna(x))
+_missing = formatting.is_missing
 
 
 def count(x) -> str:
     """1234 → "1.234" (whole numbers, "." between thousands), as the pages write counts."""
-    if _missing(x):
-        return "—"
-    return f"{float(x):,.0f}".replace(",", ".")
+    return formatting.count(x)
 
 
 def percent(x, decimals: int = 0) -> str:
     """0.8762 → "88%" (decimals=1: "87,6%")."""
-    if _missing(x):
-        return "—"
-    return f"{100 * float(x):,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".") + "%"
+    return formatting.percent(x, decimals)
 
 
 def points(now, before) -> str:
@@ -76,7 +72,7 @@ def delta(now, before) -> str:
 
 
 def dmy(d) -> str:
-    return "" if _missing(d) else pd.Timestamp(d).strftime("%d/%m/%Y")
+    return formatting.date_dmy(d)
 
 
 # ---------------------------------------------------------------------------------------------------
