@@ -9,7 +9,6 @@ The index is built once per campaign (campaign_index.CampaignIndex.load) and ans
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,6 +16,7 @@ import duckdb
 from rapidfuzz import fuzz, process
 
 from loaders.common.text import clean, fold
+from loaders.ingest.wording import WordingMatch, vocabulary
 
 _NUMBERING = re.compile(
     r"^\s*(?:(?:[ivxlc]+|\d+(?:\.\d+)*|[a-zđ])\s*[.)/:]|[-+*•–·o]|\(\s*\d+\s*\))\s*", re.I)
@@ -41,6 +41,11 @@ def norm_words(text: object) -> str:
     return re.sub(r"\s+", " ", f).strip()
 
 
+def wording_key(text: object) -> str:
+    """The key a wording is kept and mapped under: folded words without numbering ("2. Cờ hoa" → "co hoa")."""
+    return norm_words(strip_numbering(clean(text)))
+
+
 def strip_numbering(text: str) -> str:
     prev = None
     s = clean(text)
@@ -53,7 +58,7 @@ def strip_numbering(text: str) -> str:
 @dataclass
 class IndicatorMatch:
     code: str
-    how: str            # code | exact | fuzzy
+    how: str            # code | exact | mapped | wording (| fuzzy: a suggestion only)
     score: float = 100.0
     alias: str = ""
 
@@ -85,19 +90,8 @@ class IndicatorIndex:
             self.groups[norm_words(code)] = code
         self.choices = sorted(self.exact)
         self.choice_codes = [self.exact[c] for c in self.choices]
-        # words that appear in the wording of one indicator only ("tương tác", "fanpage", "cờ"),
-        # folded and with diacritics kept (folding merges "cờ" with "cơ sở")
-        self.unique_words: dict[str, str] = {}
-        seen: dict[str, set[str]] = {}
-        texts = [(code, a) for code, a in con.execute("select indicator_code, alias from indicator_aliases")
-                 .fetchall() if a != fold(code)]
-        texts += [(code, i["name"]) for code, i in self.info.items()]
-        for code, t in texts:
-            for w in _words(t):
-                seen.setdefault(w, set()).add(code)
-        for w, codes in seen.items():
-            if len(codes) == 1 and len(w) >= 2:
-                self.unique_words[w] = next(iter(codes))
+        self.vocab = vocabulary()
+        self.mapped: dict[str, str | None] = {}     # wording key → code (None: không tính)
 
     def _add(self, key: str, code: str) -> None:
         if key:
@@ -129,18 +123,20 @@ class IndicatorIndex:
                 expanded.append(e)
         return out + expanded
 
-    def match(self, text: object, code_cell: object = None, loose: bool = True) -> IndicatorMatch | None:
+    def match(self, text: object, code_cell: object = None, loose: bool = True, uom: object = "",
+              heading: str = "") -> IndicatorMatch | None:
         """The indicator a row names: its code cell, else its wording (exact on the folded form, then,
-        with loose, fuzzy and by distinctive words). Cached: the same wordings come in every file."""
-        key = (text if isinstance(text, str) else str(text), str(code_cell or ""), loose)
+        with loose, a wording mapped by a person, then the wording read at high confidence, see
+        wording.py). Cached: the same wordings come in every file."""
+        key = (text if isinstance(text, str) else str(text), str(code_cell or ""), loose, str(uom or ""), heading)
         cache = self.__dict__.setdefault("_match_cache", {})
         if key not in cache:
             if len(cache) > 100_000:
                 cache.clear()
-            cache[key] = self._match(text, code_cell, loose)
+            cache[key] = self._match(text, code_cell, loose, str(uom or ""), heading)
         return cache[key]
 
-    def _match(self, text: object, code_cell: object, loose: bool) -> IndicatorMatch | None:
+    def _match(self, text: object, code_cell: object, loose: bool, uom: str, heading: str) -> IndicatorMatch | None:
         if code_cell not in (None, ""):
             c = self.by_code(code_cell)
             if c:
@@ -157,25 +153,21 @@ class IndicatorIndex:
             return IndicatorMatch(c, "code")
         if not loose:
             return None
-        return self._fuzzy(vs) or self._keywords(clean(text))
-
-    def _keywords(self, text: str) -> IndicatorMatch | None:
-        """At least two words that only one indicator's wordings use ("treo cờ tổ quốc", "lượt chia sẻ"),
-        and no word pointing to another indicator."""
-        votes: dict[str, set[str]] = {}
-        words = _words(strip_numbering(text))
-        if len(words) > 24:
-            return None
-        for w in words:
-            code = self.unique_words.get(w)
-            if code:
-                votes.setdefault(code, set()).add(fold(w))
-        if len(votes) != 1:
-            return None
-        code, hits = next(iter(votes.items()))
-        if len(hits) >= 2:
-            return IndicatorMatch(code, "keyword", 0.0, " ".join(sorted(hits)))
+        if self.mapped.get(wording_key(text)):
+            return IndicatorMatch(self.mapped[wording_key(text)], "mapped")
+        w = self.vocab.read(clean(text), uom, heading)
+        if w.code and w.confidence == "high":
+            return IndicatorMatch(w.code, "wording", 100.0, " ".join(w.tags))
         return None
+
+    def read(self, text: object, uom: object = "", heading: str = "") -> WordingMatch:
+        """How the wording reads (for a row no indicator was stored under): the reason and the
+        suggestion, from the vocabulary, else from the closest catalog name."""
+        w = self.vocab.read(clean(text), str(uom or ""), heading)
+        if w.suggestion or w.reason in ("other_domain", "generic", "several"):
+            return w
+        f = self._fuzzy(self.variants(clean(text)))
+        return WordingMatch(None, w.confidence, w.reason, w.tags, (f.code,) if f else ())
 
     def _fuzzy(self, variants: list[str]) -> IndicatorMatch | None:
         best: dict[str, tuple[float, str]] = {}
@@ -222,12 +214,6 @@ class IndicatorIndex:
 
 _GROUP_FILLER = re.compile(r"^(?:cong tac |hoat dong |ket qua )?(?:thong tin )?(?:tuyen truyen )?(?:tren |qua |bang |ve )?"
                            r"(?:he thong |cac )?")
-
-
-def _words(text: str) -> set[str]:
-    """Words of a wording, folded and as written (lower case, NFC): {"co", "cờ", "loai", "loại"}."""
-    raw = re.sub(r"[^\w]+", " ", unicodedata.normalize("NFC", clean(text).lower())).split()
-    return {w for w in raw if not w.isdigit()} | {fold(w) for w in raw if not w.isdigit()}
 
 
 def _score(a: str, b: str, **kwargs) -> float:

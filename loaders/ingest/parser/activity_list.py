@@ -33,9 +33,10 @@ class ActivityListMixin:
             if any(_TOTAL.match(_fold(x)) for _, x in texts if x):
                 continue
             m, name_c = None, texts[0][0]
+            uom = self.tx(sheet.value(r, t.cols["uom"])) if "uom" in t.cols else ""
             for c, x in texts:
                 if x:
-                    m = ix.match(x)
+                    m = ix.match(x, uom=uom)
                     if m:
                         name_c = c
                         break

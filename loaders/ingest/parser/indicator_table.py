@@ -25,6 +25,7 @@ class IndicatorTableMixin:
         last = t.end_row
         seen: dict[str, list[str]] = {}
         ix = self.ix.indicators
+        heading = ""
         for r in range(t.first_row, last):
             row = sheet.rows[r]
             if not any(v not in ("", None) for v in row):
@@ -42,6 +43,8 @@ class IndicatorTableMixin:
             qref = cell_ref(r, qc) if qc is not None else cell_ref(r, name_c or 0)
             cref = cell_ref(r, cc) if cc is not None else None
             kind = self._row_kind(name, stt, code_cell)
+            if kind == "section":
+                heading = name                # the heading the rows below sit under
             if kind in ("total", "numbering", "section"):
                 continue
             if kind == "empty":
@@ -51,12 +54,14 @@ class IndicatorTableMixin:
                 continue
             m = ix.match(name, code_cell, loose=False)
             if m is None and ix.is_group(name):
+                heading = name
                 continue                      # a channel group heading (or its subtotal)
             if m is not None and m.how != "code" and raw_q in ("", None) and norm_words(
                     strip_numbering(name)) in ix.groups:
                 continue                      # "8. Cuộc thi": a heading that is also an indicator's name
+            uom = self.tx(sheet.value(r, t.cols["uom"])) if "uom" in t.cols else ""
             if m is None:
-                m = ix.match(name, code_cell)
+                m = ix.match(name, code_cell, uom=uom, heading=heading)
             if m is None:
                 if kind == "candidate" and code_cell and not ix.by_code(code_cell) and _has_number(raw_q):
                     self.out.add("error", f"Mã chỉ tiêu “{code_cell}” không có trong danh mục: hãy dùng tệp mẫu, "
@@ -71,7 +76,7 @@ class IndicatorTableMixin:
                                  sheet.name, cell_ref(r, name_c if name_c is not None else 0))
                 continue
             info = ix.info[m.code]
-            if m.how in ("fuzzy", "keyword"):
+            if m.how == "wording":
                 self.out.add("info", f"Dòng “{name}” được hiểu là chỉ tiêu “{info['name']}” ({m.code}).",
                              sheet.name, cell_ref(r, name_c if name_c is not None else 0))
             value = self._quantity(raw_q, info, sheet.name, qref)
