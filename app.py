@@ -22,16 +22,18 @@ PAGES = {
     "settings": ("pages/settings.py", "Cài đặt", ":material/settings:", "cai-dat"),
     "reminders": ("pages/reminders.py", "Nhắc nộp báo cáo", ":material/notifications:", "nhac-nop-bao-cao"),
     "audit": ("pages/audit.py", "Nhật ký hoạt động", ":material/history:", "nhat-ky"),
+    "unclassified": ("pages/unclassified.py", "Chỉ tiêu chưa phân loại", ":material/label_off:",
+                     "chi-tieu-chua-phan-loai"),
 }
 
 # What each role sees. Hiding a page is only the first line: the loaders and queries check the role too.
 LEADERSHIP = ["overview", "map", "timeline", "plan"]
 INSPECTION = ["lagging", "submissions", "reminders"]
 NAVIGATION = {
-    "quan_tri": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION, "Đơn vị": ["upload"],
+    "quan_tri": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION + ["unclassified"], "Đơn vị": ["upload"],
                  "Quản trị": ["settings", "audit"]},
     "lanh_dao": {"Lãnh đạo": LEADERSHIP, "Kiểm tra": INSPECTION},
-    "kiem_tra": {"Kiểm tra": INSPECTION, "Lãnh đạo": LEADERSHIP},
+    "kiem_tra": {"Kiểm tra": INSPECTION + ["unclassified"], "Lãnh đạo": LEADERSHIP},
     "can_bo": {"Đơn vị": ["upload", "submissions", "plan"]},
 }
 

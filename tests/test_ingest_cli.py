@@ -104,3 +104,48 @@ def test_a_new_database_is_created_and_made_ready(tmp_path):
     assert r.returncode == 0, r.stderr
     assert lines(r.stdout)[0]["status"] == "accepted"
     assert db.exists()
+
+
+def test_unknown_row_accepted_with_a_warning_then_mapped_without_sending_again(db_path, tmp_path):
+    """Issue 10 end to end: the CLI accepts a report with a row it cannot name and warns about it; a
+    wording mapped once (loaders/ingest/unclassified.py, as the page does) counts in the overview and
+    the lagging list at once; undoing it takes the number back; both are in the audit log."""
+    from datetime import datetime
+
+    import queries
+    from loaders.accounts import auth
+    from loaders.ingest.unclassified import map_wording, undo_mapping
+    from loaders.store import db
+
+    f = tmp_path / "ea drong.xlsx"
+    f.write_bytes(build("xlsx", [free_form(["UBND XÃ EA DRÔNG"], "Tuần từ ngày 08/9/2025 đến ngày 14/9/2025",
+                                           [[1, "Bài đăng trên Facebook", "bài", 2, None, None],
+                                            [2, "Phông, bạt chào mừng Đại hội", "cái", 6, None, None]])]))
+    r = run(str(f), "--campaign", CAMPAIGN, "--db", str(db_path), "--json")
+    assert r.returncode == 0, r.stderr
+    out = lines(r.stdout)[0]
+    assert out["status"] == "accepted"
+    assert any(m["level"] == "warning" and "Phông, bạt chào mừng Đại hội" in m["text"] and m["cell"] == "B9"
+               for m in out["messages"])
+
+    con = db.connect(db_path)
+    con.execute("update submissions set received_at = ?", [datetime(2025, 9, 15, 9)])   # sent on time
+    as_of = date(2025, 9, 30)
+
+    def truc_quan() -> tuple[int, float]:
+        cov = queries.run("coverage_by_group", con, campaign=CAMPAIGN, as_of=as_of)
+        lag = queries.run("lagging_units", con, campaign=CAMPAIGN, as_of=as_of).set_index("unit_code")
+        active = cov[(cov["group_code"] == "truc_quan") & (cov["phase_number"] == 1)]["units_active"].max()
+        return int(active), float(lag.loc["24328", "completion"])
+
+    before = truc_quan()
+    key = queries.run("unclassified_wordings", con, campaign=CAMPAIGN)["wording_key"][0]
+    user = auth.User("quantri", "Quản trị", "quan_tri")
+    mapping = map_wording(con, key, "Phông, bạt chào mừng Đại hội", "tq_bang_ron", None, user)
+    after = truc_quan()
+    assert before[0] == 0 and after[0] == 1 and after[1] > before[1]
+    undo_mapping(con, mapping["mapping_id"], user)
+    assert truc_quan() == before
+    actions = [a for (a,) in con.execute("select action from audit_log order by id").fetchall()]
+    assert actions[-2:] == ["wording.map", "wording.unmap"]
+    con.close()

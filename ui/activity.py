@@ -13,7 +13,7 @@ KINDS = {  # action prefix → what people call it
     "login": "Đăng nhập", "upload": "Nộp báo cáo", "ingest": "Nộp báo cáo", "account": "Tài khoản",
     "settings": "Cài đặt", "campaign": "Kế hoạch", "campaigns": "Kế hoạch", "boundaries": "Ranh giới",
     "export": "Xuất dữ liệu", "backup": "Sao lưu", "restore": "Khôi phục", "masterdata": "Dữ liệu gốc",
-    "indicators": "Dữ liệu gốc", "demo": "Dữ liệu minh họa",
+    "indicators": "Dữ liệu gốc", "demo": "Dữ liệu minh họa", "wording": "Phân loại chỉ tiêu",
 }
 _LOGIN_FAILURES = {"unknown": "tài khoản không tồn tại", "inactive": "tài khoản đã bị vô hiệu hóa",
                    "locked": "tài khoản đang tạm khóa", "password": "sai mật khẩu"}
@@ -31,6 +31,8 @@ _FIXED = {
     "settings.phase": "Sửa lịch các đợt",
     "settings.task": "Sửa chỉ tiêu nhiệm vụ",
     "settings.restore": "Khôi phục cài đặt kế hoạch",
+    "wording.map": "Phân loại một cách ghi chỉ tiêu",
+    "wording.unmap": "Hoàn tác phân loại một cách ghi chỉ tiêu",
 }
 
 

@@ -28,5 +28,7 @@ class CampaignIndex:
         campaign = campaign or Campaign.from_store(con, campaign_code)
         if campaign is None:
             raise KeyError(campaign_code)
-        return cls(campaign, UnitIndex(con, campaign), IndicatorIndex(con), campaign.params.model_dump(),
+        indicators = IndicatorIndex(con)
+        indicators.load_mappings(con, campaign_code)
+        return cls(campaign, UnitIndex(con, campaign), indicators, campaign.params.model_dump(),
                    Places(con, campaign))

@@ -61,6 +61,7 @@ class IndicatorMatch:
     how: str            # code | exact | mapped | wording (| fuzzy: a suggestion only)
     score: float = 100.0
     alias: str = ""
+    mapping_id: int | None = None
 
 
 class IndicatorIndex:
@@ -91,7 +92,8 @@ class IndicatorIndex:
         self.choices = sorted(self.exact)
         self.choice_codes = [self.exact[c] for c in self.choices]
         self.vocab = vocabulary()
-        self.mapped: dict[str, str | None] = {}     # wording key → code (None: không tính)
+        # wording key → (mapping id, code or None for "không tính"): set by CampaignIndex.load
+        self.mapped: dict[str, tuple[int, str | None]] = {}
 
     def _add(self, key: str, code: str) -> None:
         if key:
@@ -153,12 +155,22 @@ class IndicatorIndex:
             return IndicatorMatch(c, "code")
         if not loose:
             return None
-        if self.mapped.get(wording_key(text)):
-            return IndicatorMatch(self.mapped[wording_key(text)], "mapped")
+        hit = self.mapped.get(wording_key(text))
+        if hit is not None:                   # a person's decision wins over the vocabulary
+            return IndicatorMatch(hit[1], "mapped", mapping_id=hit[0]) if hit[1] else None
         w = self.vocab.read(clean(text), uom, heading)
         if w.code and w.confidence == "high":
             return IndicatorMatch(w.code, "wording", 100.0, " ".join(w.tags))
         return None
+
+    def load_mappings(self, con: duckdb.DuckDBPyConnection, campaign_code: str) -> None:
+        """The wordings people mapped (page "Chỉ tiêu chưa phân loại"): this campaign's, else all campaigns'."""
+        rows = con.execute(
+            "select wording_key, id, indicator_code from wording_mappings "
+            "where undone_at is null and (campaign_code = ? or campaign_code is null) "
+            "order by campaign_code nulls first, id", [campaign_code]).fetchall()
+        self.mapped = {k: (i, code) for k, i, code in rows}
+        self.__dict__.pop("_match_cache", None)
 
     def read(self, text: object, uom: object = "", heading: str = "") -> WordingMatch:
         """How the wording reads (for a row no indicator was stored under): the reason and the

@@ -41,6 +41,7 @@ from loaders.ingest.archive import upload_items
 from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.hidden_sheets import parse_with_hidden
 from loaders.reference.campaign_model import Campaign
+from loaders.ingest import unclassified
 from loaders.ingest.reader import ReadError, read_workbook
 from loaders.ingest.parser import ParsedReport, Section
 from loaders.common.text import fold
@@ -75,7 +76,9 @@ def _campaign_index(con: duckdb.DuckDBPyConnection, campaign_code: str) -> Campa
     counts = con.execute(
         "select (select count(*) from units), (select count(*) from unit_aliases), "
         "(select count(*) from unit_history), (select count(*) from indicator_aliases), "
-        "(select count(*) from org_units where campaign_code = ?)", [campaign_code]).fetchone()
+        "(select count(*) from org_units where campaign_code = ?), "
+        "(select count(*) || ':' || coalesce(max(id), 0) || ':' || count(undone_at) from wording_mappings)",
+        [campaign_code]).fetchone()
     key = (campaign, *counts)
     ix = _INDEX_CACHE.get(key)
     if ix is None:
@@ -471,6 +474,8 @@ class Ingestor:
                     "value": [float(v.value) for _, v in values],
                     "cumulative": [None if v.cumulative is None else float(v.cumulative) for _, v in values],
                     "sheet": [v.sheet for _, v in values], "cell": [v.cell for _, v in values]})
+            unclassified.store_rows(con, self.code, [(s.id, s.unit_code, s.start, s.end, s.file_name, s.section)
+                                                     for s in subs])
             posts = [(s.id, p) for s in subs for p in s.section.posts]
             if posts:
                 _insert(con, "report_posts", {

@@ -23,6 +23,8 @@ class ActivityListMixin:
         sums: dict[tuple[date, date], dict[str, Value]] = {}
         default_year = (start or self.campaign["start_date"]).year
         n_rows = 0
+        hold = Section(sheet.name, None, None, None, "", "long_list")   # rows it cannot name, and their days
+        days: list[date | None] = []
         for r in range(t.first_row, last):
             row = sheet.rows[r]
             if not any(v not in ("", None) for v in row):
@@ -43,25 +45,16 @@ class ActivityListMixin:
             raw_q = sheet.value(r, qc) if qc is not None else ""
             qref = cell_ref(r, qc) if qc is not None else cell_ref(r, name_c)
             label = next((x for _, x in texts if x), "")
-            if m is None:
-                self.out.add("error", f"Không nhận ra hình thức/chỉ tiêu “{label}” của hoạt động dòng {r + 1}: hãy ghi "
-                                      "tên chỉ tiêu như trong tệp mẫu (ví dụ “Bài đăng trên Facebook”).",
-                             sheet.name, cell_ref(r, texts[0][0]))
+            raw_d = sheet.value(r, dc) if dc is not None else ""
+            if m is None:                      # kept whole for a person to map (issue 10)
+                self._keep_unknown(hold, label, raw_q if raw_q not in ("", None) else 1, "", uom, "", sheet.name,
+                                   cell_ref(r, texts[0][0]), qref)
+                days.append(_lenient_day(raw_d, default_year) or start)
                 continue
             info = ix.info[m.code]
-            raw_d = sheet.value(r, dc) if dc is not None else ""
-            try:
-                day = vals.parse_date(raw_d, default_year=default_year) if raw_d not in ("", None) else None
-            except ValueError as e:
-                self.out.add("error", f"Ngày “{self.tx(raw_d)}” của hoạt động dòng {r + 1} không đọc được: {e} "
-                                      "Hãy ghi dạng 08/9/2025.", sheet.name, cell_ref(r, dc))
-                continue
+            day = self._activity_day(raw_d, default_year, start, sheet, r, dc)
             if day is None:
-                if start is None:
-                    self.out.add("error", f"Hoạt động dòng {r + 1} không ghi ngày: hãy ghi ngày thực hiện.",
-                                 sheet.name, cell_ref(r, dc) if dc is not None else None)
-                    continue
-                day = start
+                continue
             if raw_q in ("", None) and not info["is_flag"]:
                 value = 1.0
             else:
@@ -75,6 +68,12 @@ class ActivityListMixin:
                              sheet.name, cell_ref(r, dc))
             week = week_of(day, self.week_start)
             bucket = sums.setdefault(week, {})
+            if m.how == "mapped":
+                holder = Section(sheet.name, None, None, None, "", "long_list", values=bucket)
+                self._keep_mapped(holder, label, m.mapping_id, Value(m.code, value, None, sheet.name, qref), uom, "",
+                                  raw_q, cell_ref(r, name_c))
+                hold.unknown += holder.unknown
+                days.append(day)
             if m.code in bucket:
                 v = bucket[m.code]
                 v.value = max(v.value, value) if info["is_flag"] else v.value + value
@@ -86,14 +85,39 @@ class ActivityListMixin:
                                   "ghi ngày, hình thức và số lượng của từng hoạt động.", sheet.name,
                          cell_ref(t.first_row, 0))
             return
-        for (a, b), bucket in sorted(plan.items()):
-            source = psource if (a, b) == (start, end) or start is not None else "dates"
-            sec = Section(sheet.name, a, b, pcell, source, "long_list")
-            sec.values = bucket
-            self.out.sections.append(sec)
+        self._list_sections(sheet.name, plan, (start, end, pcell, psource), hold, days)
         if len(plan) > 1:
             self.out.add("info", f"Danh sách {n_rows} hoạt động được cộng theo chỉ tiêu cho {len(plan)} tuần.",
                          sheet.name)
+
+    def _list_sections(self, sheet: str, plan: dict[tuple[date, date], dict[str, Value]], period: tuple,
+                       hold: Section, days: list[date | None]) -> None:
+        """One section per week of the plan; each row kept aside goes to the week of its day."""
+        start, end, pcell, psource = period
+        secs = []
+        for (a, b), bucket in sorted(plan.items()):
+            source = psource if (a, b) == (start, end) or start is not None else "dates"
+            sec = Section(sheet, a, b, pcell, source, "long_list")
+            sec.values = bucket
+            secs.append(sec)
+        for row, day in zip(hold.unknown, days):
+            target = next((x for x in secs if day is not None and x.start <= day <= x.end), secs[0])
+            target.unknown.append(row)
+        self.out.sections += secs
+
+    def _activity_day(self, raw_d, default_year: int, start: date | None, sheet: Sheet, r: int,
+                      dc: int | None) -> date | None:
+        """The activity's day (the declared period's start when it has none); None after an error."""
+        try:
+            day = vals.parse_date(raw_d, default_year=default_year) if raw_d not in ("", None) else None
+        except ValueError as e:
+            self.out.add("error", f"Ngày “{self.tx(raw_d)}” của hoạt động dòng {r + 1} không đọc được: {e} "
+                                  "Hãy ghi dạng 08/9/2025.", sheet.name, cell_ref(r, dc))
+            return None
+        if day is None and start is None:
+            self.out.add("error", f"Hoạt động dòng {r + 1} không ghi ngày: hãy ghi ngày thực hiện.",
+                         sheet.name, cell_ref(r, dc) if dc is not None else None)
+        return day or start
 
     def _week_plan(self, sums: dict[tuple[date, date], dict[str, Value]], start: date | None,
                    end: date | None) -> dict[tuple[date, date], dict[str, Value]]:
@@ -127,3 +151,10 @@ class ActivityListMixin:
                 target[code].value += v.value
 
     # ---- posts
+
+
+def _lenient_day(raw, default_year: int) -> date | None:
+    try:
+        return vals.parse_date(raw, default_year=default_year) if raw not in ("", None) else None
+    except ValueError:
+        return None

@@ -30,10 +30,11 @@ from loaders.ingest.parser.posts import PostsMixin
 from loaders.ingest.parser.text import _STOP, Texts, _fold
 from loaders.ingest.parser.text import normalize_sheet
 from loaders.ingest.parser.unit import UnitMixin
+from loaders.ingest.parser.unknown import ROW_MESSAGES, UnknownRowsMixin
 from loaders.ingest.reader import META_SHEET, Sheet, Workbook
 
 
-class ReportParser(IndicatorTableMixin, ActivityListMixin, PostsMixin, PeriodMixin, UnitMixin):
+class ReportParser(IndicatorTableMixin, ActivityListMixin, UnknownRowsMixin, PostsMixin, PeriodMixin, UnitMixin):
     """Parse one workbook for one campaign. Use `parse(workbook, file_name, index)`."""
 
     def __init__(self, wb: Workbook, file_name: str, index: CampaignIndex):
@@ -84,10 +85,30 @@ class ReportParser(IndicatorTableMixin, ActivityListMixin, PostsMixin, PeriodMix
                     self._long_list(sheet, t, single=single)
                 else:
                     self._posts(sheet, t)
+        n_before_unit = len(out.messages)
         self._unit()
+        unit_error = len(out.messages) > n_before_unit and out.messages[n_before_unit].level == "error"
+        self._unknown_summary()
+        none_named = not any(s.values for s in out.sections) and any(s.unknown for s in out.sections)
+        if none_named:
+            out.add("error", "Không nhận ra dòng chỉ tiêu nào trong tệp: đây có phải báo cáo tuyên truyền của kế "
+                             f"hoạch “{self.campaign['code']}” không? Hãy dùng tệp mẫu của kế hoạch (cột “Nội "
+                             "dung” ghi tên chỉ tiêu, ví dụ “Bài đăng trên Facebook”).")
+        if unit_error or none_named:
+            self._decisive_first(out.messages[n_before_unit] if unit_error else out.messages[-1])
         self._assign_posts()
         self._finish()
         return out
+
+    def _decisive_first(self, decisive) -> None:
+        """A file that cannot be a campaign report: the reason first, then at most five row messages."""
+        rest = [m for m in self.out.messages if m is not decisive]
+        rows = [m for m in rest if m.cell and m.level in ("error", "warning")]
+        others = [m for m in rest if not (m.cell and m.level in ("error", "warning"))]
+        kept = rows[:ROW_MESSAGES]
+        self.out.messages = [decisive] + [m for m in rest if m in kept or m in others]
+        if len(rows) > ROW_MESSAGES:
+            self.out.add("info", f"… và {len(rows) - ROW_MESSAGES} thông báo khác về từng dòng (không hiển thị).")
 
     def _finish(self) -> None:
         enc = self.encodings

@@ -68,12 +68,9 @@ class IndicatorTableMixin:
                                           "không sửa cột “Mã chỉ tiêu”.", sheet.name,
                                  cell_ref(r, t.cols["code"]))
                     continue
-                if _has_number(raw_q):
-                    label = name or code_cell or "(trống)"
-                    self.out.add("error", f"Không nhận ra chỉ tiêu “{label}” (dòng {r + 1}) nên không biết ghi số "
-                                          f"“{self.tx(raw_q)}” vào đâu: hãy ghi tên chỉ tiêu như trong tệp mẫu "
-                                          "(ví dụ “Tin, bài đăng trên Cổng/Trang thông tin điện tử”) hoặc xóa dòng.",
-                                 sheet.name, cell_ref(r, name_c if name_c is not None else 0))
+                if _has_number(raw_q):          # kept whole, never a reason to refuse (issue 10)
+                    self._keep_unknown(sec, name or code_cell, raw_q, raw_c, uom, heading, sheet.name,
+                                       cell_ref(r, name_c if name_c is not None else 0), qref)
                 continue
             info = ix.info[m.code]
             if m.how == "wording":
@@ -83,7 +80,11 @@ class IndicatorTableMixin:
             if value is None:
                 continue
             cum = self._cumulative(raw_c, info, sheet.name, cref) if cc is not None else None
-            _add_value(sec, seen, Value(m.code, value, cum, sheet.name, qref, cref), info["is_flag"])
+            v = Value(m.code, value, cum, sheet.name, qref, cref)
+            if m.how == "mapped":
+                self._keep_mapped(sec, name, m.mapping_id, v, uom, heading, raw_q,
+                                  cell_ref(r, name_c if name_c is not None else 0))
+            _add_value(sec, seen, v, info["is_flag"])
         for code, refs in seen.items():
             if len(refs) > 1:
                 self.out.add("warning", f"Chỉ tiêu “{ix.info[code]['name']}” có ở {len(refs)} dòng "

@@ -29,6 +29,27 @@ class Post:
 
 
 @dataclass
+class UnknownRow:
+    """A row whose wording names no indicator for sure: kept whole (issue 10), never counted until a
+    person maps its wording. A row of a mapped wording carries the mapping (mapping_id, code)."""
+    label: str
+    key: str                          # wording_key: what a mapping is made for
+    raw_value: str
+    value: float | None
+    cumulative: float | None
+    uom: str
+    heading: str
+    sheet: str
+    cell: str
+    value_cell: str
+    reason: str
+    suggestion: str | None
+    mapping_id: int | None = None
+    applied_code: str | None = None
+    created_value: bool = False
+
+
+@dataclass
 class Section:
     """One reported period: a sheet (or a week of a long list) with its values."""
     sheet: str
@@ -40,6 +61,7 @@ class Section:
     values: dict[str, Value] = field(default_factory=dict)
     posts: list[Post] = field(default_factory=list)
     cum_scope: str = "campaign"
+    unknown: list[UnknownRow] = field(default_factory=list)
 
 
 @dataclass
