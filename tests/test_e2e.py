@@ -23,6 +23,7 @@ PAGES = [  # (sidebar link, a heading the page must show)
     ("Tình hình nộp báo cáo", "Tình hình nộp báo cáo"),
     ("Nộp báo cáo", "Nộp báo cáo tuần"),
     ("Nhắc nộp báo cáo", "Nhắc nộp báo cáo"),
+    ("Chỉ tiêu chưa phân loại", "Chỉ tiêu chưa phân loại"),
     ("Cài đặt", "Cài đặt"),
     ("Nhật ký hoạt động", "Nhật ký hoạt động"),
 ]
@@ -180,3 +181,44 @@ def test_download_the_briefing_and_remind_the_late_units(app_url, demo_db, tmp_p
         con.close()
     late = set(grid.loc[(grid["week_start"] == "2025-11-10") & (grid["status"] == "missing"), "unit_name"])
     assert late and in_briefing == late and shown == late
+
+
+def test_map_a_wording_on_the_page(app_url, tmp_path):
+    """Issue 10: a report with a row it cannot name is accepted with a warning; the wording is mapped on
+    the page "Chỉ tiêu chưa phân loại", then the mapping is undone."""
+    wording = "Phông, bạt chào mừng Đại hội"
+    rows = [[1, "Bài đăng trên Facebook", "bài", 2, None, None], [2, wording, "cái", 6, None, None]]
+    f = tmp_path / "phong_bat.xlsx"
+    f.write_bytes(wb.xlsx([wb.free_form(["UBND PHƯỜNG TÂN LẬP"], "Tuần từ ngày 10/11/2025 đến ngày 16/11/2025",
+                                        rows)]))
+    with browser_page() as page:
+        _open(page, app_url, "Nộp báo cáo")
+        page.locator("input[type='file']").set_input_files(str(f))
+        page.get_by_text("phong_bat.xlsx").first.wait_for()
+        page.get_by_role("button", name="Nộp báo cáo").click()
+        page.get_by_text("Đã nhận").first.wait_for(timeout=30000)
+        wait_for_app(page)
+        _no_error(page)
+
+        _open(page, app_url, "Chỉ tiêu chưa phân loại")
+        _no_error(page)
+        main = page.get_by_test_id("stMain")
+        assert wording in main.inner_text()
+        boxes = main.get_by_test_id("stSelectbox")
+        boxes.nth(0).click()
+        page.get_by_role("option", name=f"{wording} — 1 dòng, 1 đơn vị").click()
+        wait_for_app(page)
+        boxes.nth(1).click()
+        page.keyboard.type("tq_bang_ron")
+        page.get_by_role("option", name="Băng rôn, khẩu hiệu (tq_bang_ron)").click()
+        wait_for_app(page)
+        screenshot(page, "unclassified-before-mapping")
+        page.get_by_role("button", name="Phân loại").click()
+        page.get_by_text("Đã phân loại").first.wait_for(timeout=30000)
+        wait_for_app(page)
+        _no_error(page)
+        screenshot(page, "unclassified-mapped")
+        page.get_by_role("button", name="Hoàn tác").click()
+        page.get_by_text("Đã hoàn tác").first.wait_for(timeout=30000)
+        wait_for_app(page)
+        _no_error(page)

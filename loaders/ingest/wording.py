@@ -32,7 +32,7 @@ CATALOG = Path(__file__).resolve().parents[2] / "data" / "indicators.yaml"
 
 _NUMBERING = re.compile(
     r"^\s*(?:(?:[ivxlc]+|\d+(?:\.\d+)*|[a-zđ])\s*[.)/:]|[-+*•–·o]|\(\s*\d+\s*\))\s*", re.I)
-_FILLER = re.compile(r"^(?:tổng\s+)?(?:số\s+lượng|số\s+lượt(?=\s+(?:người|dự|tham))|số)\s+", re.I)
+_FILLER = re.compile(r"^(?:tổng\s+)?(?:số\s+lượng|số)\s+", re.I)
 # old and new tone-mark placement ("hoà"/"hòa", "thuỷ"/"thủy") read alike
 _TONES = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe", "oẻ": "ỏe",
           "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
