@@ -38,8 +38,26 @@ def con(tmp_path_factory):
     path = tmp_path_factory.mktemp("queries_all") / "tq.duckdb"
     build_fixture(path)
     c = db.connect(path)
+    _kept_rows(c)
     yield c
     c.close()
+
+
+def _kept_rows(c) -> None:
+    """Rows kept aside (issue 10): one waiting, one mapped to an indicator, one mapping undone."""
+    sid, unit, a, b = c.execute("select id, unit_code, period_start, period_end from submissions "
+                                "where is_current order by id limit 1").fetchone()
+    c.execute("insert into wording_mappings (wording_key, label, campaign_code, indicator_code, created_at, "
+              "created_by, undone_at, undone_by) values ('phong bat', 'Phông bạt', ?, 'tq_bang_ron', now(), 'qt', "
+              "null, null), ('co hoa', 'Cờ hoa', null, 'tq_co', now(), 'qt', now(), 'qt')", [CAMPAIGN])
+    mid = c.execute("select id from wording_mappings where wording_key = 'phong bat'").fetchone()[0]
+    c.execute("insert into unclassified_rows (submission_id, campaign_code, unit_code, period_start, period_end, "
+              "file_name, sheet, cell, value_cell, label, wording_key, raw_value, value, uom, reason, suggestion, "
+              "mapping_id, applied_code) values "
+              "(?, ?, ?, ?, ?, 'a.xlsx', 'Sheet1', 'B9', 'D9', 'Cờ hoa', 'co hoa', '5', 5, 'lá', 'unknown', 'tq_co', "
+              "null, null), "
+              "(?, ?, ?, ?, ?, 'a.xlsx', 'Sheet1', 'B10', 'D10', 'Phông bạt', 'phong bat', '2', 2, 'cái', 'unknown', "
+              "null, ?, 'tq_bang_ron')", [sid, CAMPAIGN, unit, a, b, sid, CAMPAIGN, unit, a, b, mid])
 
 
 @pytest.mark.parametrize("name", queries.list_queries())
