@@ -68,6 +68,7 @@ def _no_error(page):
         "[data-testid='stException']").first.inner_text()
 
 
+@pytest.mark.timeout(600)   # eleven pages in one browser: more than the default 300 s on a busy machine
 def test_every_page_opens(app_url):
     with browser_page() as page:
         for link, heading in PAGES:
