@@ -14,8 +14,9 @@ from loaders.reference import unit_codes
 
 
 def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[str, object]:
-    """Bring a migrated database to a usable state: units, indicators, campaigns."""
+    """Bring a migrated database to a usable state: units, indicators, campaigns, map polygons."""
     from loaders.reference import campaigns
+    from loaders.reference.boundaries import shipped
 
     done: dict[str, object] = {}
     # a store built before official commune codes is rewritten once, before any reload (its units
@@ -29,4 +30,7 @@ def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[s
     if reload or con.execute("select count(*) from indicators").fetchone()[0] == 0:
         done["indicators"] = indicators.load(con)
     done["campaigns"] = campaigns.load_all(con)
+    # after the units (a master-data reload or a code rewrite resets their centres) and the campaigns
+    # (whose provinces get approximate cells): the map never writes
+    done["boundaries"] = shipped.ensure_map_boundaries(con, reload="masterdata" in done or "unit_codes" in done)
     return done

@@ -1,5 +1,11 @@
 """Bản đồ: every commune of the campaign coloured by one metric for the chosen phase (or the whole
-campaign to date), with its numbers on hover, its detail on click, and the mapped table below."""
+campaign to date), with its name and numbers on hover, its detail on click, and the mapped table below.
+
+Polygons: the shipped 2025 communes (data/boundaries_2025.parquet, loaded at setup), an administrator's
+imported file first, and the approximate cells, hatched, only where a unit has neither
+(CM_MAP_BOUNDARIES=approximate draws the cells everywhere). The page only reads.
+At 1366×768 the province and its class table fit the first screen: a fixed-height map fitted by the
+browser to the polygons, the class table (the legend, with swatches) beside it."""
 from __future__ import annotations
 
 import math
@@ -9,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from loaders.reference import boundaries as bnd
-from loaders.store import db
+from loaders.reference.boundaries import shipped
 from loaders.outputs.export import csv_bytes
 from ui import geo
 from ui.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
@@ -22,6 +28,12 @@ SHARE_EDGES = [0.2, 0.4, 0.6, 0.8]
 SHARE_LABELS = ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"]
 
 METRICS = {
+    "progress": {
+        "label": "Tiến độ so với mức cần đạt",
+        "help": "Mức hoàn thành đợt hiện tại trừ mức cần đạt đến ngày đang xem, tính bằng điểm phần trăm "
+                "(như trang Tổng quan); âm là chậm. Xã chưa gửi báo cáo nào có mức hoàn thành 0.",
+        "column": "progress_gap", "share": False,
+    },
     "coverage": {
         "label": "Độ phủ hình thức tuyên truyền",
         "help": "Số nhóm hình thức có hoạt động trong kỳ ÷ số nhóm hình thức kế hoạch giao cho loại đơn vị.",
@@ -52,15 +64,15 @@ METRICS = {
     },
 }
 LAG_LABELS = ["0 — không chậm", "1–2", "3–4", "5–6", "từ 7"]
-
-
-@st.cache_resource(show_spinner="Đang dựng ranh giới gần đúng từ tọa độ trung tâm các xã…")
-def _ensure_boundaries(db_file: str, era: str, province: str) -> int:
-    """Approximate polygons for the units that have none, once per database, era and province."""
-    n = bnd.ensure_boundaries(connection(), era, province)
-    if n:
-        data_changed()
-    return n
+# completion − expected: the overview's "on track" (≥ 0) and the lagging rule's −15 points, with the
+# communes at 0 % apart. On the demo (Đắk Lắk, 19/11/2025, Đợt II, 43 % expected) about 60 communes have
+# nothing done yet, ~20 are more than 15 points behind, the rest spread over the upper classes; fixed
+# ±5/±15 bands put 80 of 102 in the bottom class.
+PROGRESS_EDGES = [-0.15, 0.0, 0.15]
+PROGRESS_LABELS = ["chưa có kết quả (0%)", "chậm hơn 15 điểm", "chậm đến 15 điểm", "đạt, vượt đến 15 điểm",
+                   "vượt hơn 15 điểm"]
+MAP_HEIGHT = 470   # px: with the title and the controls, the whole map fits a 1366×768 screen
+MAP_MIN_WIDTH = 520  # px: the map column is 528 px wide at 1366 pixels with the sidebar open
 
 
 NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8)
@@ -75,28 +87,37 @@ def _nice(x: float) -> float:
     return max(m * k for m in NICE if m * k <= x * (1 + 1e-9))
 
 
-def classify(values: pd.Series, metric: str) -> tuple[pd.Series, list[str]]:
-    """Class index (0–4, or -1 for no data) of each value, and the five class labels."""
+def classify(values: pd.Series, metric: str, nothing_done: pd.Series | None = None) -> tuple[pd.Series, list[str]]:
+    """Class index (0–4, or -1 for no data) of each value, and the five class labels.
+
+    nothing_done (progress only): the units with 0 % done while some progress is expected, class 0.
+    """
     v = pd.to_numeric(values, errors="coerce")
     cls = pd.Series(-1, index=v.index, dtype="int64")
     have = v.notna()
     if METRICS[metric]["share"]:
         cls[have] = sum((v[have] >= e).astype(int) for e in SHARE_EDGES)
         return cls, SHARE_LABELS
+    if metric == "progress":
+        cls[have] = 1 + sum((v[have] >= e - 1e-9).astype(int) for e in PROGRESS_EDGES)
+        if nothing_done is not None:
+            cls[have & nothing_done.reindex(v.index, fill_value=False)] = 0
+        return cls, PROGRESS_LABELS
     if metric == "lag":
         edges = [0.5, 3, 5, 7]
         cls[have] = sum((v[have] >= e).astype(int) for e in edges)
         return cls, LAG_LABELS
-    # counts: breaks at rounded quintiles of the mapped values
+    # counts: 1, then rounded quartiles of the positive values, so that communes with nothing stand
+    # apart and the rest spread; doubled steps when few distinct values leave fewer than five classes
     data = v[have]
+    positive = data[data > 0]
+    candidates = [1.0] + ([_nice(float(positive.quantile(p))) for p in (0.25, 0.5, 0.75)] if len(positive) else [])
     breaks: list[float] = []
-    if len(data):
-        for p in (0.2, 0.4, 0.6, 0.8):
-            b = _nice(float(data.quantile(p)))
-            if b > 0 and (not breaks or b > breaks[-1]):
-                breaks.append(b)
-    if not breaks:
-        breaks = [1]
+    for b in candidates:
+        if b > 0 and (not breaks or b > breaks[-1]):
+            breaks.append(b)
+    while len(breaks) < 4:
+        breaks.append(_nice(2 * breaks[-1]))
     cls[have] = sum((data >= e).astype(int) for e in breaks)
     fmt = lambda x: vn_number(x, 0 if float(x).is_integer() else 1)  # noqa: E731
     labels = [f"dưới {fmt(breaks[0])}"]
@@ -122,8 +143,8 @@ def unit_metrics(code: str, as_of, window: int, completion_phase: int | None) ->
     posts = q("posting_counts", campaign=code, as_of=as_of)
     posts = (posts[posts["phase_number"] == window].groupby("unit_code", as_index=False)["posts"].sum())
     comp = q("phase_completion_by_unit", campaign=code, as_of=as_of)
-    comp = comp[comp["phase_number"] == completion_phase][["unit_code", "completion", "expected"]]
-    comp = comp.rename(columns={"expected": "completion_expected"})
+    comp = comp[comp["phase_number"] == completion_phase][["unit_code", "completion", "expected", "gap"]]
+    comp = comp.rename(columns={"expected": "completion_expected", "gap": "progress_gap"})
     lag = q("lagging_units", campaign=code, as_of=as_of)[["unit_code", "score", "reasons_text"]]
     lag = lag.rename(columns={"score": "lag_score", "reasons_text": "lag_reasons"})
 
@@ -141,75 +162,18 @@ def unit_metrics(code: str, as_of, window: int, completion_phase: int | None) ->
 
 # ---------------------------------------------------------------------------------------------------
 
-campaign = campaign_sidebar()
-phase = phase_sidebar(campaign)
-code, as_of, era = campaign["campaign_code"], campaign["as_of"], campaign["era"]
-window = int(phase["phase_number"]) if phase else 0
-window_label = phase["phase_name"] if phase else "Toàn bộ kế hoạch"
-
-st.title(f"Bản đồ — {campaign['province_name']}")
-
-metric = st.segmented_control(
-    "Chỉ số", list(METRICS), format_func=lambda m: METRICS[m]["label"], key="map_metric",
-    default="coverage", selection_mode="single",
-) or "coverage"
-spec = METRICS[metric]
-
-progress = q("phase_progress", campaign=code, as_of=as_of)
-current = progress[progress["is_current"]]
-current_phase = int(current["phase_number"].iloc[0]) if len(current) else None
-completion_phase = window or current_phase
-started = progress.loc[pd.to_datetime(progress["start_date"]) <= pd.Timestamp(as_of), "phase_number"].tolist()
-
-_ensure_boundaries(str(db.db_path()), era, campaign["province_code"])
-stored = q("unit_boundaries", era=era, province=campaign["province_code"])
-data = unit_metrics(code, as_of, window, completion_phase)
-data = data.merge(stored[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
-drawn = data[data["geojson"].notna()]
-fc = bnd.feature_collection(drawn[["unit_code", "unit_name", "geojson"]])
-
-value_col = spec["column"]
-data["class"], labels = classify(data[value_col], metric)
-palette = COUNTS if metric == "posts" else (GOOD_HIGH[::-1] if metric == "lag" else GOOD_HIGH)
-class_label = dict(enumerate(labels)) | {-1: geo.NO_DATA}
-data["class_label"] = data["class"].map(class_label)
-
-# --- what the numbers cover
-notes = [f"Tính đến hết ngày {vn_date(as_of)}"]
-if metric == "completion":
-    if completion_phase is None:
-        notes.append("chưa có đợt nào bắt đầu")
-    elif not window:
-        notes.append(f"mức hoàn thành của đợt hiện tại ({progress.set_index('phase_number').loc[completion_phase, 'phase_name']})")
-    else:
-        notes.append(window_label)
-elif metric == "lag":
-    notes.append("điểm chậm tiến độ tính cho thời điểm này, không theo đợt")
-else:
-    notes.append(window_label if window else "toàn bộ kế hoạch đến nay")
-if int(q("reporting_rate_by_unit_phase", campaign=code, as_of=as_of).query("phase_number == 0")["weeks_reported"].sum()) == 0:
-    st.info(f"Chưa có báo cáo nào của kế hoạch này được nạp tính đến ngày {vn_date(as_of)}: các chỉ số hoạt động "
-            "để trống, tỷ lệ nộp báo cáo bằng 0 ở các tuần đã qua hạn.")
-elif window and window not in started:
-    st.warning(f"{window_label} chưa bắt đầu tính đến ngày {vn_date(as_of)}: chưa có số liệu của đợt này.")
-st.caption(" · ".join(notes) + ". " + spec["help"])
-
-approx = int(drawn["approximate"].astype(bool).sum())
-if approx == len(drawn) and len(drawn):
-    st.caption("Ranh giới gần đúng (dựng từ tọa độ trung tâm), không phải ranh giới chính thức. "
-               "Nạp tệp ranh giới ở trang Cài đặt.")
-elif approx:
-    st.caption(f"{approx}/{len(drawn)} đơn vị dùng ranh giới gần đúng (dựng từ tọa độ trung tâm); "
-               "các đơn vị khác dùng ranh giới nạp từ tệp.")
-if len(drawn) < len(data):
-    st.warning(f"{len(data) - len(drawn)} đơn vị không có ranh giới nên không vẽ được trên bản đồ "
-               "(vẫn có trong bảng bên dưới).")
-
-
 def _fmt(v, share: bool) -> str:
     if v is None or pd.isna(v):
         return "—"
     return vn_percent(v) if share else vn_number(v, 0 if float(v).is_integer() else 1)
+
+
+def _points(v) -> str:
+    """A gap in points, signed: "−12 điểm", "+3 điểm"."""
+    if v is None or pd.isna(v):
+        return "—"
+    n = round(100 * float(v))
+    return f"{'+' if n > 0 else '−' if n < 0 else '±'}{abs(n)} điểm"
 
 
 def _hover_rows(df: pd.DataFrame) -> list[list[str]]:
@@ -220,45 +184,12 @@ def _hover_rows(df: pd.DataFrame) -> list[list[str]]:
             r.unit_code, r.unit_name, r.kind_name, r.class_label,
             _fmt(r.coverage, True), _fmt(r.completion, True), _fmt(r.reporting_rate, True) + f" ({reports})",
             _fmt(r.posts, False), _fmt(r.lag_score, False),
+            _fmt(r.completion_expected, True), _points(r.progress_gap),
         ])
     return rows
 
 
-HOVER = ("<b>%{customdata[1]}</b> (%{customdata[2]})<br>"
-         + spec["label"] + ": <b>%{customdata[3]}</b><br>"
-         "Độ phủ hình thức: %{customdata[4]}<br>"
-         "Hoàn thành đợt: %{customdata[5]}<br>"
-         "Nộp báo cáo: %{customdata[6]}<br>"
-         "Tin, bài đăng: %{customdata[7]}<br>"
-         "Điểm chậm tiến độ: %{customdata[8]}<extra></extra>")
-
-fig = go.Figure()
-traces: list[list[str]] = []  # unit codes of each trace, to read a clicked point back
-on_map = data[data["geojson"].notna()]
-for i, label in list(enumerate(labels))[::-1] + [(-1, geo.NO_DATA)]:
-    part = on_map[on_map["class"] == i]
-    if part.empty and i < 0:
-        continue
-    color = geo.NO_DATA_COLOR if i < 0 else palette[i]
-    hover = HOVER.replace("<b>%{customdata[3]}</b>", "<b>" + geo.NO_DATA + "</b>") if i < 0 else HOVER
-    fig.add_trace(geo.class_trace(fc, part["unit_code"], color, f"{label} ({len(part)})",
-                                  customdata=_hover_rows(part), hovertemplate=hover,
-                                  legendrank=100 + (i if i >= 0 else 99)))
-    traces.append(part["unit_code"].tolist())
-if metric == "lag":
-    legend_when = f"ngày {vn_date(as_of)}"
-elif metric == "completion" and completion_phase is not None:
-    legend_when = progress.set_index("phase_number").loc[completion_phase, "phase_name"]
-else:
-    legend_when = window_label
-geo.layout(fig, fc, width_px=640, show_legend=False)
-legend = geo.legend_html(
-    f"{spec['label']} — {legend_when}",
-    [(label, palette[i], int((on_map["class"] == i).sum())) for i, label in enumerate(labels)]
-    + [(geo.NO_DATA, geo.NO_DATA_COLOR, int((on_map["class"] < 0).sum()))])
-
-
-def _picked(event) -> str | None:
+def _picked(event, traces: list[list[str]]) -> str | None:
     """The unit code of the point clicked on the map, if any."""
     try:
         points = event["selection"]["points"]
@@ -277,37 +208,142 @@ def _picked(event) -> str | None:
     return None
 
 
+campaign = campaign_sidebar()
+phase = phase_sidebar(campaign)
+code, as_of, era = campaign["campaign_code"], campaign["as_of"], campaign["era"]
+window = int(phase["phase_number"]) if phase else 0
+window_label = phase["phase_name"] if phase else "Toàn bộ kế hoạch"
+
+st.title(f"Bản đồ — {campaign['province_name']}")
+
+progress = q("phase_progress", campaign=code, as_of=as_of)
+current = progress[progress["is_current"]]
+current_phase = int(current["phase_number"].iloc[0]) if len(current) else None
+completion_phase = window or current_phase
+started = progress.loc[pd.to_datetime(progress["start_date"]) <= pd.Timestamp(as_of), "phase_number"].tolist()
+phase_names = progress.set_index("phase_number")["phase_name"].to_dict()
+
+mode = shipped.mode()
+polygons = geo.choose_polygons(q("map_boundaries", era=era, province=campaign["province_code"]), mode)
+data = unit_metrics(code, as_of, window, completion_phase)
+data = data.merge(polygons[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
+drawn = data[data["geojson"].notna()]
+fc = bnd.feature_collection(drawn[["unit_code", "unit_name", "geojson"]])
+
+c_metric, c_notes = st.columns([2, 3], vertical_alignment="bottom")
+metric = c_metric.selectbox("Chỉ số", list(METRICS), format_func=lambda m: METRICS[m]["label"],
+                            key="map_metric", index=0) or "progress"
+spec = METRICS[metric]
+value_col = spec["column"]
+nothing_done = (data["completion"].fillna(0) == 0) & (data["completion_expected"] > 0)
+data["class"], labels = classify(data[value_col], metric, nothing_done)
+palette = COUNTS if metric == "posts" else (GOOD_HIGH[::-1] if metric == "lag" else GOOD_HIGH)
+class_label = dict(enumerate(labels)) | {-1: geo.NO_DATA}
+data["class_label"] = data["class"].map(class_label)
+
+# --- what the numbers cover
+notes = [f"Tính đến hết ngày {vn_date(as_of)}"]
+if metric in ("completion", "progress"):
+    if completion_phase is None:
+        notes.append("chưa có đợt nào bắt đầu")
+    elif not window:
+        notes.append(f"đợt hiện tại ({phase_names[completion_phase]})")
+    else:
+        notes.append(window_label)
+elif metric == "lag":
+    notes.append("điểm chậm tiến độ tính cho thời điểm này, không theo đợt")
+else:
+    notes.append(window_label if window else "toàn bộ kế hoạch đến nay")
+c_notes.caption(" · ".join(notes) + ". " + spec["help"])
+if int(q("reporting_rate_by_unit_phase", campaign=code, as_of=as_of).query("phase_number == 0")["weeks_reported"].sum()) == 0:
+    st.info(f"Chưa có báo cáo nào của kế hoạch này được nạp tính đến ngày {vn_date(as_of)}: các chỉ số hoạt động "
+            "để trống, tỷ lệ nộp báo cáo bằng 0 ở các tuần đã qua hạn.")
+elif window and window not in started:
+    st.warning(f"{window_label} chưa bắt đầu tính đến ngày {vn_date(as_of)}: chưa có số liệu của đợt này.")
+if len(drawn) < len(data):
+    st.warning(f"{len(data) - len(drawn)} đơn vị không có ranh giới nên không vẽ được trên bản đồ "
+               "(vẫn có trong bảng bên dưới).")
+
+HOVER = ("<b>%{customdata[1]}</b> (%{customdata[2]})<br>"
+         + spec["label"] + ": <b>%{customdata[3]}</b><br>"
+         "Hoàn thành đợt: %{customdata[5]} (cần đạt %{customdata[9]}; %{customdata[10]})<br>"
+         "Độ phủ hình thức: %{customdata[4]}<br>"
+         "Nộp báo cáo: %{customdata[6]}<br>"
+         "Tin, bài đăng: %{customdata[7]}<br>"
+         "Điểm chậm tiến độ: %{customdata[8]}<extra></extra>")
+
 names = dict(zip(data["unit_code"], data["unit_name"]))
 options = [None] + data.sort_values("unit_name")["unit_code"].tolist()
 if st.session_state.get("map_unit") not in options:
     st.session_state["map_unit"] = None
-# A click on the map chooses the commune shown in the detail panel (the selectbox follows it).
+# A click on the map chooses the commune shown in the detail panel (the selectbox follows it). The
+# traces' unit codes are known before the figure is drawn: one trace per class, classes high to low.
+on_map = data[data["geojson"].notna()]
+order = list(enumerate(labels))[::-1] + [(-1, geo.NO_DATA)]
+traces = [on_map.loc[on_map["class"] == i, "unit_code"].tolist() for i, _ in order
+          if i >= 0 or (on_map["class"] == i).any()]
 event_key = f"map_chart_{code}_{metric}_{window}"
-picked = _picked(st.session_state.get(event_key))
+picked = _picked(st.session_state.get(event_key), traces)
 if picked and picked in names and picked != st.session_state.get("map_last_pick"):
     st.session_state["map_unit"] = picked
 st.session_state["map_last_pick"] = picked
+selected = st.session_state.get("map_unit")
 
-col_map, col_detail = st.columns([5, 3], gap="medium")
+fig = go.Figure()
+for i, label in order:
+    part = on_map[on_map["class"] == i]
+    if part.empty and i < 0:
+        continue
+    color = geo.NO_DATA_COLOR if i < 0 else palette[i]
+    hover = HOVER.replace("<b>%{customdata[3]}</b>", "<b>" + geo.NO_DATA + "</b>") if i < 0 else HOVER
+    fig.add_trace(geo.class_trace(fc, part["unit_code"], color, f"{label} ({len(part)})",
+                                  customdata=_hover_rows(part), hovertemplate=hover,
+                                  legendrank=100 + (i if i >= 0 else 99)))
+# approximate cells among real polygons are hatched; when every unit is a cell the caption says so
+approx = on_map[on_map["approximate"].astype(bool)]
+hatched = len(approx) if len(approx) < len(on_map) else 0
+if hatched:
+    fig.add_trace(geo.hatch_trace(approx["geojson"].tolist(), "Ranh giới gần đúng"))
+if selected in set(on_map["unit_code"]):
+    fig.add_trace(geo.outline_trace(fc, selected, names[selected]))
+geo.fitted_layout(fig, fc, MAP_HEIGHT, MAP_MIN_WIDTH, title=names.get(selected) if selected else None)
+
+if metric == "lag":
+    legend_when = f"ngày {vn_date(as_of)}"
+elif metric in ("completion", "progress") and completion_phase is not None:
+    legend_when = phase_names[completion_phase]
+else:
+    legend_when = window_label
+items = ([(label, palette[i], int((on_map["class"] == i).sum())) for i, label in enumerate(labels)]
+         + [(geo.NO_DATA, geo.NO_DATA_COLOR, int((on_map["class"] < 0).sum()))])
+if metric != "lag":
+    items = items[:-1][::-1] + items[-1:]   # best class first, as on the map's colour order
+legend = geo.class_table_html(f"{spec['label']} — {legend_when}", items, hatched=hatched,
+                              note=f"{len(data)} đơn vị cấp xã của kế hoạch.")
+
+if len(on_map) and not len(approx):
+    boundary_note = shipped.ATTRIBUTION
+elif len(approx) == len(on_map):
+    boundary_note = ("Ranh giới gần đúng (dựng từ tọa độ trung tâm), không phải ranh giới chính thức"
+                     + (" (CM_MAP_BOUNDARIES=approximate)." if mode == "approximate" else "."))
+else:
+    boundary_note = (f"{len(approx)}/{len(on_map)} đơn vị dùng ranh giới gần đúng (gạch chéo). "
+                     + shipped.ATTRIBUTION)
+
+col_map, col_detail = st.columns([3, 2], gap="medium")
 with col_map:
     st.plotly_chart(fig, width="stretch", key=event_key, on_select="rerun", selection_mode="points",
                     config={"displaylogo": False, "scrollZoom": True,
                             "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]})
-    st.html(legend)
-    st.caption("Bấm vào một xã trên bản đồ, hoặc chọn ở ô bên phải, để xem chi tiết. "
-               "Cuộn chuột để phóng to, kéo để di chuyển.")
+    st.caption(boundary_note + " Bấm vào một xã để xem chi tiết; cuộn chuột để phóng to, kéo để di chuyển.")
 
 with col_detail:
+    st.html(legend)
     unit = st.selectbox("Xem chi tiết xã, phường", options, key="map_unit",
                         format_func=lambda c: "— chọn một đơn vị —" if c is None else names[c],
                         placeholder="Chọn một đơn vị")
     if unit is None:
-        counts = data["class_label"].value_counts()
-        st.markdown(f"**{len(data)}** đơn vị cấp xã của kế hoạch · **{int((data['class'] < 0).sum())}** "
-                    f"{geo.NO_DATA.lower()}.")
-        summary = pd.DataFrame({"Nhóm": [*labels, geo.NO_DATA],
-                                "Số đơn vị": [int(counts.get(x, 0)) for x in [*labels, geo.NO_DATA]]})
-        st.dataframe(summary, hide_index=True, width="stretch")
+        st.caption("Chọn một xã ở đây hoặc bấm vào bản đồ để xem chi tiết.")
     else:
         r = data.set_index("unit_code").loc[unit]
         st.subheader(r["unit_name"])
@@ -318,6 +354,8 @@ with col_detail:
                   help=None if pd.isna(r["coverage"]) else
                   f"{int(r['groups_active'])}/{int(r['groups_assigned'])} nhóm hình thức có hoạt động")
         m2.metric("Hoàn thành đợt", _fmt(r["completion"], True),
+                  delta=None if pd.isna(r["progress_gap"]) else f"{_points(r['progress_gap'])} so với mức cần đạt",
+                  delta_color="off" if pd.isna(r["progress_gap"]) or abs(r["progress_gap"]) < 0.05 else "normal",
                   help=None if pd.isna(r["completion_expected"]) else
                   f"Mức cần đạt đến ngày này: {vn_percent(r['completion_expected'])}")
         m1.metric("Nộp báo cáo", _fmt(r["reporting_rate"], True),
@@ -353,6 +391,7 @@ with col_detail:
             if weeks["spread"].any():
                 st.caption("Có báo cáo gộp nhiều tuần: số liệu được chia đều theo số ngày.")
 
+
 # --- the mapped table
 st.subheader(f"Số liệu trên bản đồ — {spec['label']}")
 ascending = metric != "lag"
@@ -364,6 +403,7 @@ shown = pd.DataFrame({
     "Nhóm": table["class_label"],
     "Độ phủ hình thức (%)": (100 * table["coverage"]).round(1),
     "Hoàn thành đợt (%)": (100 * table["completion"]).round(1),
+    "So với mức cần đạt (điểm)": (100 * table["progress_gap"]).round(1),
     "Nộp báo cáo (%)": (100 * table["reporting_rate"]).round(1),
     "Đã nộp": table["received"],
     "Phải nộp": table["expected"],
@@ -376,6 +416,8 @@ st.dataframe(
     column_config={
         "Độ phủ hình thức (%)": st.column_config.NumberColumn(format="%.0f"),
         "Hoàn thành đợt (%)": st.column_config.NumberColumn(format="%.0f"),
+        "So với mức cần đạt (điểm)": st.column_config.NumberColumn(
+            format="%+.0f", help="Mức hoàn thành đợt trừ mức cần đạt đến ngày đang xem; âm là chậm."),
         "Nộp báo cáo (%)": st.column_config.NumberColumn(format="%.0f"),
         "Đã nộp": st.column_config.NumberColumn(help="Số báo cáo tuần đã nhận trong kỳ"),
         "Phải nộp": st.column_config.NumberColumn(help="Số tuần trong kỳ đã qua hạn nộp"),

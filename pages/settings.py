@@ -213,8 +213,9 @@ with tab_map:
     imported = stored[~stored["approximate"].astype(bool) & stored["unit_code"].isin(names)]
     st.markdown(
         f"Bản đồ vẽ {len(names)} {'xã, phường, đặc khu' if era == '2025' else 'xã, phường, thị trấn'} của "
-        f"kế hoạch. Hiện có **{len(imported)}** ranh giới nạp từ tệp; các đơn vị còn lại dùng ranh giới "
-        "gần đúng dựng từ tọa độ trung tâm."
+        f"kế hoạch. Hiện có **{len(imported)}** ranh giới nạp từ tệp; các đơn vị còn lại dùng ranh giới xã, "
+        "phường có sẵn (vietnamese-provinces-database, giấy phép MIT), hoặc ranh giới gần đúng dựng từ tọa độ "
+        "trung tâm nếu chưa có."
     )
     if len(imported):
         sources = ", ".join(sorted(s.removeprefix(bnd.SOURCE_FILE_PREFIX) for s in imported["source"].unique()))

@@ -388,3 +388,93 @@ def test_cli_derives_and_imports(store, store_path, some_units, tmp_path, capsys
     bad.write_text("not json")
     assert main(["boundaries", "--db", path, "--province", "66", "--file", str(bad)]) == 2
     assert "hong.geojson" in capsys.readouterr().out
+
+
+# --- the shipped 2025 polygons (data/boundaries_2025.parquet, loaded at setup) ----------------------
+
+def test_setup_loads_a_real_polygon_for_every_2025_unit(ready_con):
+    from loaders.reference.boundaries import shipped
+
+    assert shipped.SHIPPED_FILE.exists()
+    assert shipped.SHIPPED_FILE.stat().st_size < 9_000_000  # the whole country, simplified to ~50 m
+    rows = ready_con.execute(
+        "select u.code, u.province_code, s.geojson, s.source, s.matched_by from units u "
+        "left join shipped_boundaries s on s.era = u.era and s.unit_code = u.code where u.era = '2025'").df()
+    assert len(rows) == 3321 and rows["geojson"].notna().all()
+    assert rows["source"].str.startswith("shipped:").all()
+    assert (rows["matched_by"] == "name").mean() > 0.95  # name first: works whichever code list we use
+    geoms = shapely.from_geojson(rows["geojson"].to_numpy())
+    assert shapely.is_valid(geoms).all()
+    assert set(shapely.get_type_id(geoms)) <= {3, 6}  # Polygon, MultiPolygon
+    # neighbours stay aligned after simplification: within a province, no overlaps
+    dak_lak = geoms[(rows["province_code"] == DAK_LAK).to_numpy()]
+    assert len(dak_lak) == 102 and _overlap_share(dak_lak) < 1e-4
+    # real outlines are detailed, not a handful of points
+    assert np.median(shapely.get_num_coordinates(dak_lak)) > 60
+    assert ready_con.execute("select count(*) from audit_log where action = 'boundaries.shipped'").fetchone()[0] >= 1
+
+
+def test_every_unit_centre_lies_within_its_polygon(ready_con):
+    """Centres and areas come from the real polygons (a packaged centre of 04714 Yên Bình lay more than
+    5 km outside its commune)."""
+    rows = ready_con.execute(
+        "select u.code, u.name, u.lat, u.lon, u.area_km2, s.geojson from units u "
+        "join shipped_boundaries s on s.era = u.era and s.unit_code = u.code where u.era = '2025'").df()
+    geoms = shapely.from_geojson(rows["geojson"].to_numpy())
+    points = shapely.points(rows["lon"].to_numpy(), rows["lat"].to_numpy())
+    inside = shapely.contains(geoms, points)
+    assert inside.all(), rows.loc[~inside, ["code", "name"]].to_dict("records")[:10]
+    yen_binh = rows[rows["name"].str.contains("Yên Bình")]
+    assert len(yen_binh) and shapely.contains(shapely.from_geojson(yen_binh["geojson"].iloc[0]),
+                                              shapely.Point(yen_binh["lon"].iloc[0], yen_binh["lat"].iloc[0]))
+    # areas of the polygons: the country's ~331,000 km², every unit a positive area
+    assert (rows["area_km2"] > 0).all() and 300_000 < rows["area_km2"].sum() < 360_000
+
+
+def test_shipped_rows_match_by_province_and_name_before_code():
+    """The official code list may replace ours: a unit whose code changed still gets its polygon, by
+    name; a namesake in another province never does; a unit matched by name is not taken twice."""
+    from loaders.reference.boundaries.shipped import match_units
+
+    units = [("99001", "Phường Tân Lập", "66"), ("24121", "Xã Hòa Phú", "66"), ("30001", "Phường Tân Lập", "12"),
+             ("24200", "Xã Ea Kao", "66")]
+    rows = [{"province_code": "66", "name": "Phường Tân Lập", "source_code": "24133"},
+            {"province_code": "66", "name": "Xã Hoà Phú", "source_code": "24999"},   # other tone placement
+            {"province_code": "66", "name": "Xã Ea Kao Mới", "source_code": "24200"},  # renamed: by code
+            {"province_code": "12", "name": "Xã Không Có", "source_code": "24121"}]    # code of another province
+    match_units(rows, units)
+    assert [(r.get("unit_code"), r.get("matched_by")) for r in rows] == [
+        ("99001", "name"), ("24121", "name"), ("24200", "code"), (None, None)]
+
+
+def test_map_takes_a_file_then_the_shipped_polygon_then_the_cell(con):
+    """queries/map_boundaries + ui.geo.choose_polygons; CM_MAP_BOUNDARIES=approximate skips shipped."""
+    import queries
+    from ui import geo
+
+    codes = [c for (c,) in con.execute("select code from units where era = '2025' and province_code = ? "
+                                       "order by code limit 3", [DAK_LAK]).fetchall()]
+    derive_approximate(con, "2025", DAK_LAK)                       # cells for every unit
+    con.execute("delete from shipped_boundaries where era = '2025' and unit_code = ?", [codes[1]])
+    gdf = gpd.GeoDataFrame({"ma_xa": [codes[0]]}, geometry=[shapely.box(108, 12.5, 108.1, 12.6)], crs=4326)
+    matched, _, _ = match_features(con, gdf, "2025", DAK_LAK)
+    import_boundaries(con, matched, "mot_xa.geojson")
+    rows = queries.run("map_boundaries", con, era="2025", province=DAK_LAK)
+    official = geo.choose_polygons(rows, "official").set_index("unit_code")
+    assert len(official) == 102
+    assert official.loc[codes[0], "source"] == "file:mot_xa.geojson" and not official.loc[codes[0], "approximate"]
+    assert official.loc[codes[1], "source"] == "approximate:voronoi" and official.loc[codes[1], "approximate"]
+    assert official.loc[codes[2], "source"].startswith("shipped:")
+    assert official["approximate"].sum() == 1                      # only the unit without a polygon
+    cells = geo.choose_polygons(rows, "approximate").set_index("unit_code")
+    assert cells.loc[codes[0], "source"] == "file:mot_xa.geojson"  # an administrator's file still wins
+    assert cells["approximate"].sum() == 101
+
+
+def test_hatching_stays_inside_its_polygon():
+    from ui import geo
+
+    cell = shapely.Point(108.0, 12.5).buffer(0.05)
+    lons, lats = geo.hatch_lines([shapely.to_geojson(cell)])
+    pts = [shapely.Point(x, y) for x, y in zip(lons, lats) if x is not None]
+    assert len(pts) >= 10 and all(cell.buffer(1e-9).contains(p) for p in pts)

@@ -1,5 +1,7 @@
-"""AppTest of the map page (Bản đồ) on a demo database: every commune drawn, the mapped numbers equal
-the named queries, communes without reports shown as "Không có dữ liệu", the detail of a commune."""
+"""AppTest of the map page (Bản đồ) on a demo database: every commune drawn from its real polygon, the
+mapped numbers equal the named queries, communes without reports shown as "Không có dữ liệu", the detail
+of a commune, the default measure (the overview's current-phase progress), the hatched fallback and the
+setting that switches back to the approximate cells."""
 from __future__ import annotations
 
 import json
@@ -59,6 +61,7 @@ def expected(map_db):
 
     out["ninhthuan_territory"] = communes("ninhthuan-2025")
     out["langson_communes"] = communes("langson-2020")
+    out["cells"] = dict(con.execute("select unit_code, geojson from boundaries where approximate").fetchall())
     out["khanhhoa_units"] = con.execute(
         "select count(*) from units where era = '2025' and province_code = '56'").fetchone()[0]
     con.close()
@@ -87,12 +90,17 @@ def _figure(at) -> dict:
     return json.loads(charts[0].proto.spec)
 
 
+def _classes(fig: dict) -> list[dict]:
+    """The class traces (one per class), without the hatching and the selected commune's outline."""
+    return [t for t in fig["data"] if t["type"] == "choroplethmap" and t.get("hoverinfo") != "skip"]
+
+
 def _features(fig: dict) -> list[str]:
-    return [f["id"] for trace in fig["data"] for f in trace["geojson"]["features"]]
+    return [f["id"] for trace in _classes(fig) for f in trace["geojson"]["features"]]
 
 
 def _legend(at) -> str:
-    """The legend under the map (HTML: plotly would leave out the empty classes)."""
+    """The class table beside the map (HTML, with swatches: plotly would leave out the empty classes)."""
     (legend,) = [h.proto.body for h in at.get("html")]
     return legend
 
@@ -108,21 +116,47 @@ def test_every_commune_of_daklak_is_drawn_once(map_db, monkeypatch, expected):
     communes = expected["reporting_units"].query("territorial")["unit_code"]
     assert len(features) == len(set(features)) == len(communes) == 102
     assert set(features) == set(communes)
-    assert sorted(loc for t in fig["data"] for loc in t["locations"]) == sorted(communes)
+    assert sorted(loc for t in _classes(fig) for loc in t["locations"]) == sorted(communes)
     assert fig["layout"]["map"]["style"] == "white-bg"  # no tile server: the map reads offline
-    assert any("Ranh giới gần đúng (dựng từ tọa độ trung tâm)" in c.value for c in at.caption)
-    # the legend: five readable classes and "Không có dữ liệu", each with its count
-    names = [t["name"] for t in fig["data"]]
-    assert [n.rsplit(" (", 1)[0] for n in names] == ["80–100%", "60–80%", "40–60%", "20–40%", "0–20%",
-                                                     "Không có dữ liệu"]
+    # the view holds the whole province at the map's size on a 1366-pixel screen (checked in the browser
+    # by test_e2e_map): centred on it
+    centre = fig["layout"]["map"]["center"]
+    assert 107.5 < centre["lon"] < 109.5 and 12.1 < centre["lat"] < 13.7
+    # real polygons, with their attribution; no hatching (every commune has one)
+    captions = " ".join(c.value for c in at.caption)
+    assert "vietnamese-provinces-database" in captions and "giấy phép MIT" in captions
+    assert "sapnhap.bando.com.vn" in captions
+    assert not [t for t in fig["data"] if t["type"] == "scattermap"]
+    points = [len(json.dumps(f["geometry"])) for t in _classes(fig) for f in t["geojson"]["features"]]
+    assert sorted(points)[51] > 1500  # detailed outlines, not Voronoi cells of a few dozen points
+    # the default: the overview's current-phase progress against the expected pace, five classes
+    names = [t["name"] for t in _classes(fig)]
+    assert [n.rsplit(" (", 1)[0] for n in names][:5] == [
+        "vượt hơn 15 điểm", "đạt, vượt đến 15 điểm", "chậm đến 15 điểm", "chậm hơn 15 điểm", "chưa có kết quả (0%)"]
     assert sum(int(n.rsplit("(", 1)[1].rstrip(")")) for n in names) == 102
     assert not fig["layout"]["showlegend"]
     legend = _legend(at)
-    assert legend.index("0–20%") < legend.index("20–40%") < legend.index("80–100%") < legend.index("Không có dữ liệu")
+    assert "background:#1a9641" in legend  # a colour swatch per class
+    assert legend.index("vượt hơn 15 điểm") < legend.index("chậm hơn 15 điểm") < legend.index("Không có dữ liệu")
+
+
+def test_default_measure_is_the_overviews_current_phase_progress(map_db, monkeypatch, expected):
+    """Same phase, same pace and same "on track" as the overview's card; communes spread over classes."""
+    at = _app(map_db, monkeypatch)
+    assert at.selectbox(key="map_metric").value == "progress"
+    comp = expected["phase_completion_by_unit"].query("phase_number == 2 and territorial").set_index("unit_code")
+    counts = {t["name"].rsplit(" (", 1)[0]: len(t["locations"]) for t in _classes(_figure(at))}
+    assert counts["vượt hơn 15 điểm"] + counts["đạt, vượt đến 15 điểm"] == int(comp["on_track"].sum())
+    assert counts["chưa có kết quả (0%)"] == int((comp["completion"] == 0).sum())
+    assert counts["chậm hơn 15 điểm"] == int(((comp["gap"] < -0.15) & (comp["completion"] > 0)).sum())
+    assert sum(n > 0 for n in counts.values()) >= 4  # the classes separate communes
+    table = _table(at)
+    pd.testing.assert_series_equal(table.loc[comp.index, "So với mức cần đạt (điểm)"],
+                                   (100 * comp["gap"]).round(1), check_names=False)
 
 
 def test_mapped_values_equal_the_queries_for_the_current_phase(map_db, monkeypatch, expected):
-    at = _app(map_db, monkeypatch)
+    at = _app(map_db, monkeypatch, map_metric="coverage")
     assert at.sidebar.selectbox(key=f"phase:{CODE}").value == 2
     table = _table(at)
     assert len(table) == 102
@@ -165,7 +199,7 @@ def test_communes_without_reports_are_no_data(map_db, monkeypatch, expected):
     # the communes stripped of their reports, and any the demo stopped before Đợt II
     nothing = sorted(rate.loc[rate["weeks_reported"] == 0, "unit_code"])
     assert set(silent) <= set(nothing)
-    at = _app(map_db, monkeypatch)
+    at = _app(map_db, monkeypatch, map_metric="coverage")
     fig = _figure(at)
     no_data = [t for t in fig["data"] if t["name"].startswith("Không có dữ liệu")]
     assert len(no_data) == 1 and sorted(no_data[0]["locations"]) == nothing
@@ -179,6 +213,10 @@ def test_communes_without_reports_are_no_data(map_db, monkeypatch, expected):
     # on the lag map every commune has a value
     at = _app(map_db, monkeypatch, map_metric="lag")
     assert not any(t["name"].startswith("Không có dữ liệu") and t["locations"] for t in _figure(at)["data"])
+    # on the progress map a commune without reports has done nothing: the bottom class, not "no data"
+    at = _app(map_db, monkeypatch, map_metric="progress")
+    bottom = next(t for t in _classes(_figure(at)) if t["name"].startswith("chưa có kết quả"))
+    assert set(silent) <= set(bottom["locations"])
 
 
 def test_a_phase_not_started_has_no_data_anywhere(map_db, monkeypatch):
@@ -186,9 +224,10 @@ def test_a_phase_not_started_has_no_data_anywhere(map_db, monkeypatch):
     assert any("Đợt III chưa bắt đầu" in w.value for w in at.warning)
     names = [t["name"] for t in _figure(at)["data"] if t["locations"]]
     assert names == ["Không có dữ liệu (102)"]
+    at = _app(map_db, monkeypatch, map_metric="coverage", **{f"phase:{CODE}": 3})
     legend = _legend(at)  # every class still listed, with its count
     assert all(f"{label}" in legend for label in ("0–20%", "20–40%", "40–60%", "60–80%", "80–100%"))
-    assert "(102)" in legend
+    assert "<b>102</b>" in legend
 
 
 def test_choosing_a_commune_in_the_selectbox_shows_its_detail(map_db, monkeypatch, expected):
@@ -216,13 +255,13 @@ def test_a_silent_commune_says_why_its_numbers_are_empty(map_db, monkeypatch):
     assert {m.label: m.value for m in at.metric}["Độ phủ hình thức"] == "—"
 
 
-@pytest.mark.parametrize("metric", ["coverage", "completion", "reporting", "posts", "lag"])
+@pytest.mark.parametrize("metric", ["progress", "coverage", "completion", "reporting", "posts", "lag"])
 def test_every_metric_has_five_classes_in_its_legend(map_db, monkeypatch, metric):
     at = _app(map_db, monkeypatch, map_metric=metric)
     fig = _figure(at)
-    classes = [t for t in fig["data"] if not t["name"].startswith("Không có dữ liệu")]
+    classes = [t for t in _classes(fig) if not t["name"].startswith("Không có dữ liệu")]
     assert len(classes) == 5
-    assert sum(len(t["locations"]) for t in fig["data"]) == 102
+    assert sum(len(t["locations"]) for t in _classes(fig)) == 102
     assert at.get("download_button")
 
 
@@ -236,3 +275,76 @@ def test_a_legacy_campaign_draws_its_legacy_communes(map_db, monkeypatch, expect
     at = _app(map_db, monkeypatch, campaign="langson-2020")
     communes = expected["langson_communes"]
     assert set(_features(_figure(at))) == communes and len(communes) > 150
+
+
+def test_choosing_a_commune_names_and_outlines_it_on_the_map(map_db, monkeypatch, expected):
+    units = expected["reporting_units"].query("territorial").set_index("unit_code")
+    unit = units.index[10]
+    at = _app(map_db, monkeypatch, map_unit=unit)
+    fig = _figure(at)
+    outline = [t for t in fig["data"] if t["type"] == "choroplethmap" and t.get("hoverinfo") == "skip"]
+    assert len(outline) == 1 and outline[0]["locations"] == [unit]
+    assert [a["text"] for a in fig["layout"]["annotations"]] == [units.loc[unit, "unit_name"]]
+    # names on hover: every class trace's hover starts with the commune's name
+    for t in _classes(fig):
+        assert t["hovertemplate"].startswith("<b>%{customdata[1]}</b>")
+        assert all(row[1] == units.loc[row[0], "unit_name"] for row in t["customdata"])
+
+
+@pytest.fixture(scope="module")
+def one_missing(map_db, tmp_path_factory):
+    """The map database with the shipped polygon of one commune removed: its approximate cell stands in."""
+    path = tmp_path_factory.mktemp("map-missing") / "map.duckdb"
+    shutil.copyfile(map_db[0], path)
+    con = db.connect(path)
+    unit = con.execute("select min(unit_code) from campaign_units where campaign_code = ? and territorial",
+                       [CODE]).fetchone()[0]
+    con.execute("delete from shipped_boundaries where unit_code = ?", [unit])
+    con.execute("checkpoint")
+    con.close()
+    return (path, map_db[1]), unit
+
+
+def test_a_commune_without_a_polygon_is_its_approximate_cell_hatched(one_missing, monkeypatch):
+    missing_db, unit = one_missing
+    at = _app(missing_db, monkeypatch)
+    fig = _figure(at)
+    assert sorted(_features(fig)).count(unit) == 1 and len(_features(fig)) == 102
+    hatch = [t for t in fig["data"] if t["type"] == "scattermap"]
+    assert len(hatch) == 1 and len([x for x in hatch[0]["lon"] if x is not None]) >= 10
+    cell = next(f for t in _classes(fig) for f in t["geojson"]["features"] if f["id"] == unit)
+    lines = [(x, y) for x, y in zip(hatch[0]["lon"], hatch[0]["lat"]) if x is not None]
+    import shapely
+    poly = shapely.geometry.shape(cell["geometry"]).buffer(1e-6)
+    assert all(poly.contains(shapely.Point(p)) for p in lines)  # the hatching marks only that cell
+    assert "Gạch chéo: ranh giới gần đúng" in _legend(at)
+    assert any("1/102 đơn vị dùng ranh giới gần đúng (gạch chéo)" in c.value for c in at.caption)
+
+
+def test_the_setting_switches_back_to_the_approximate_cells(map_db, monkeypatch, expected):
+    monkeypatch.setenv("CM_MAP_BOUNDARIES", "approximate")
+    at = _app(map_db, monkeypatch)
+    fig = _figure(at)
+    assert len(_features(fig)) == 102
+    assert any("Ranh giới gần đúng (dựng từ tọa độ trung tâm)" in c.value for c in at.caption)
+    assert not [t for t in fig["data"] if t["type"] == "scattermap"]  # all cells: nothing to tell apart
+    drawn = {f["id"]: f["geometry"] for t in _classes(fig) for f in t["geojson"]["features"]}
+    assert all(json.loads(expected["cells"][c]) == g for c, g in drawn.items())
+
+
+def test_the_map_opens_on_the_phase_the_overview_shows(map_db, monkeypatch):
+    """From the overview (current phase by default, or the phase chosen there) to the map: same phase."""
+    monkeypatch.setenv("CM_DB", str(map_db[0]))
+    monkeypatch.setenv("CM_DEMO", "0")
+    at = open_app(default_timeout=90)
+    at.session_state["campaign"] = CODE
+    at.session_state[f"as_of:{CODE}"] = AS_OF
+    at.switch_page("pages/overview.py").run()
+    assert at.sidebar.selectbox(key=f"phase:{CODE}").value == 2  # Đợt II holds AS_OF
+    at.switch_page("pages/map.py").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key=f"phase:{CODE}").value == 2
+    at.sidebar.selectbox(key=f"phase:{CODE}").set_value(1).run()
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/map.py").run()
+    assert at.sidebar.selectbox(key=f"phase:{CODE}").value == 1

@@ -59,14 +59,21 @@ def _ensure_data(con) -> None:
     """A fresh database gets master data and, when it has no report at all, the demo."""
     from loaders import setup as bootstrap
     from loaders.reference import unit_codes
+    from loaders.reference.boundaries import shipped
 
+    recoded = False
     if not unit_codes.is_done(con):
         # a store built before official commune codes (issue 11): its codes are rewritten once
         with st.spinner("Đang chuyển mã đơn vị hành chính sang mã chính thức…"):
-            unit_codes.upgrade(con)
+            recoded = bool(unit_codes.upgrade(con))
     if con.execute("select count(*) from campaigns").fetchone()[0] == 0:
         with st.spinner("Đang khởi tạo cơ sở dữ liệu (đơn vị hành chính, chỉ tiêu, kế hoạch)…"):
             bootstrap.ensure_ready(con)
+    elif recoded or not shipped.is_current(con):
+        # a store made before the shipped polygons (or with an older file), or whose master data was
+        # just reloaded by the code rewrite (units' centres back to the packaged ones)
+        with st.spinner("Đang nạp ranh giới xã, phường…"):
+            shipped.ensure_map_boundaries(con, reload=recoded)
     if os.environ.get("CM_DEMO", "1") != "0" and \
             con.execute("select count(*) from submissions").fetchone()[0] == 0:
         from loaders.demo import generator as demo
@@ -166,6 +173,10 @@ def phase_sidebar(campaign: dict) -> dict | None:
         day = pd.Timestamp(campaign["as_of"])  # date columns come back as timestamps
         current = phases[(pd.to_datetime(phases["start_date"]) <= day) & (pd.to_datetime(phases["end_date"]) >= day)]
         st.session_state[key] = int(current["phase_number"].iloc[0]) if len(current) else 0
+    else:
+        # set again by code: Streamlit drops a value another page's widget left under this key, and
+        # the map would fall back to the whole plan while the overview shows the current phase
+        st.session_state[key] = st.session_state[key]
     chosen = st.sidebar.selectbox("Đợt", options, format_func=names.get, key=key)
     if not chosen:
         return None

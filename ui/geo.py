@@ -4,14 +4,79 @@ class so that the legend lists readable classes, and a view that fits the polygo
 from __future__ import annotations
 
 import html
+import json
 import math
 from typing import Sequence
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+import shapely
 
 NO_DATA = "Không có dữ liệu"
 NO_DATA_COLOR = "#c8c8c8"
 EDGE_COLOR = "#5f6368"
+HATCH_COLOR = "#3c4043"
+# the order in which a unit's polygon is taken (queries/map_boundaries.sql): an administrator's file,
+# the shipped 2025 polygons, the approximate cell
+PREFERENCE = {"file": 0, "shipped": 1, "cell": 2}
+
+
+def choose_polygons(rows: pd.DataFrame, mode: str = "official") -> pd.DataFrame:
+    """One polygon per unit from map_boundaries' rows: [unit_code, geojson, source, approximate].
+
+    mode 'official' takes file, then shipped, then cell; 'approximate' (CM_MAP_BOUNDARIES) skips the
+    shipped polygons, as the map was before them. approximate: the unit is drawn as an approximate cell.
+    """
+    if rows.empty:
+        return pd.DataFrame(columns=["unit_code", "geojson", "source", "approximate"])
+    rows = rows if mode == "official" else rows[rows["kind"] != "shipped"]
+    rows = rows.assign(_rank=rows["kind"].map(PREFERENCE)).sort_values(["unit_code", "_rank"])
+    best = rows.drop_duplicates("unit_code", keep="first")
+    return pd.DataFrame({"unit_code": best["unit_code"].to_numpy(), "geojson": best["geojson"].to_numpy(),
+                         "source": best["source"].to_numpy(),
+                         "approximate": (best["kind"] == "cell").to_numpy()})
+
+
+def hatch_lines(geojsons: Sequence[str], per_unit: int = 9) -> tuple[list, list]:
+    """Diagonal hatching clipped to each polygon, as (lons, lats) with None between segments: the
+    mark of a unit drawn from an approximate cell (choropleth fills take no pattern)."""
+    lons: list = []
+    lats: list = []
+    for text in geojsons:
+        geom = shapely.from_geojson(text if isinstance(text, str) else json.dumps(text))
+        x0, y0, x1, y1 = geom.bounds
+        step = max(x1 - x0, y1 - y0) / per_unit
+        if step <= 0:
+            continue
+        span = (x1 - x0) + (y1 - y0)
+        starts = np.arange(x0 - (y1 - y0), x1, step)
+        lines = shapely.linestrings([[(s, y0), (s + span, y0 + span)] for s in starts])
+        for part in shapely.get_parts(shapely.intersection(lines, geom)):
+            for line in shapely.get_parts(part):
+                if line.geom_type != "LineString" or line.is_empty:
+                    continue
+                xs, ys = line.xy
+                lons += [*xs, None]
+                lats += [*ys, None]
+    return lons, lats
+
+
+def hatch_trace(geojsons: Sequence[str], name: str) -> go.Scattermap:
+    """The hatching of approximate cells as one line trace, listed in no legend, answering no hover."""
+    lons, lats = hatch_lines(geojsons)
+    return go.Scattermap(lon=lons, lat=lats, mode="lines", line=dict(color=HATCH_COLOR, width=1),
+                         name=name, showlegend=False, hoverinfo="skip")
+
+
+def outline_trace(fc: dict, code: str, name: str) -> go.Choroplethmap:
+    """A thick outline around one unit (the selected commune), over the class fills."""
+    own = {"type": "FeatureCollection", "features": [f for f in fc["features"] if f.get("id") == code]}
+    return go.Choroplethmap(
+        geojson=own, locations=[code], z=[1], colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        showscale=False, name=name, showlegend=False, hoverinfo="skip",
+        marker=dict(opacity=1.0, line=dict(color="#1a1a1a", width=3)),
+    )
 
 
 def bounds_of(fc: dict) -> tuple[float, float, float, float] | None:
@@ -93,6 +158,45 @@ def layout(fig: go.Figure, fc: dict, width_px: int = 540, legend_title: str | No
         clickmode="event+select", dragmode=False, paper_bgcolor="white",
     )
     return fig
+
+
+def fitted_layout(fig: go.Figure, fc: dict, height: int, min_width: int, title: str | None = None) -> go.Figure:
+    """A white map of a fixed height whose view holds every polygon of fc when the chart is at least
+    min_width pixels wide (the narrowest the page gives it on a 1366-pixel screen): wider screens only add
+    margin left and right, so no commune is ever cut at the edges. An optional title (the selected
+    commune) in the top left corner. (Streamlit's plotly.js does not fit map views by itself.)"""
+    fig.update_layout(
+        map_style="white-bg", **view(bounds_of(fc), width_px=min_width, height_px=height), height=height,
+        margin=dict(l=0, r=0, t=0, b=0), showlegend=False, clickmode="event+select", dragmode=False,
+        paper_bgcolor="white", hoverlabel=dict(font_size=13, align="left"),
+    )
+    if title:
+        fig.add_annotation(text=html.escape(title), xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left",
+                           yanchor="top", showarrow=False, bgcolor="rgba(255,255,255,0.9)",
+                           bordercolor="#1a1a1a", borderwidth=1, borderpad=4, font=dict(size=13, color="#1a1a1a"))
+    return fig
+
+
+def class_table_html(title: str, items: Sequence[tuple[str, str, int]], hatched: int = 0,
+                     note: str | None = None) -> str:
+    """The legend as the class table: a colour swatch, the class and its number of communes, every class
+    listed (empty ones too); a hatched swatch row when some units are drawn from approximate cells."""
+    swatch = ('<span style="display:inline-block;width:18px;height:14px;background:{bg};'
+              'border:1px solid {edge};vertical-align:middle"></span>')
+    cell = 'style="padding:2px 8px 2px 0;border-bottom:1px solid #eee"'
+    rows = "".join(
+        f'<tr><td {cell}>{swatch.format(bg=c, edge=EDGE_COLOR)}</td><td {cell}>{html.escape(label)}</td>'
+        f'<td {cell} align="right"><b>{n}</b></td></tr>'
+        for label, c, n in items)
+    if hatched:
+        bg = f"repeating-linear-gradient(45deg,#fff 0 3px,{HATCH_COLOR} 3px 4px)"
+        rows += (f'<tr><td {cell}>{swatch.format(bg=bg, edge=EDGE_COLOR)}</td><td {cell}>Gạch chéo: ranh giới '
+                 f'gần đúng (chưa có ranh giới thật)</td><td {cell} align="right"><b>{hatched}</b></td></tr>')
+    foot = f'<div style="color:#666;margin-top:4px">{html.escape(note)}</div>' if note else ""
+    return (f'<div style="font-size:0.85rem;line-height:1.45"><div style="font-weight:600;margin-bottom:4px">'
+            f'{html.escape(title)}</div><table style="border-collapse:collapse;width:100%">'
+            f'<tr><th></th><th align="left" style="font-weight:500;color:#666">Nhóm</th>'
+            f'<th align="right" style="font-weight:500;color:#666">Số xã</th></tr>{rows}</table>{foot}</div>')
 
 
 def legend_html(title: str, items: Sequence[tuple[str, str, int]]) -> str:
