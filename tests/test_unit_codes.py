@@ -147,7 +147,9 @@ def test_codes_move_everywhere_and_what_changed_is_recorded(before, upgraded):
             "select details from audit_log where action like 'ingest.%'").fetchall()]
         assert HOA_SON in ingests and HOA_SON_OLD not in ingests
         # the map's polygons
-        q = "select unit_code, geojson from boundaries where era = '2025' order by all"
+        # (Đắk Lắk's: setup now also derives the cells of the other campaigns' provinces, issue 13)
+        q = ("select unit_code, geojson from boundaries where era = '2025' and unit_code in "
+             "(select code from units where era = '2025' and province_code = '66') order by all")
         assert con.execute(q).fetchall() == sorted((changes.get(c, c), g) for c, g in old.execute(q).fetchall())
         assert con.execute("select count(*) from boundaries where unit_code = ?", [HOA_SON]).fetchone()[0] == 1
         # the unit itself and its old communes
@@ -190,7 +192,15 @@ def test_every_number_on_every_page_is_unchanged(before, upgraded):
         con.close()
     compared = 0
     for name, old in before[1].items():
+        if name == "map_boundaries":
+            # new data, not a rewrite: setup loads the shipped commune polygons (issue 13), which the
+            # store built before had not; test_codes_move_everywhere checks the polygons it had
+            continue
         new = after[name]
+        # centres and areas now come from the real commune polygons loaded at setup (issue 13), not
+        # from the package the store was built with
+        moved = [c for c in ("lat", "lon", "area_km2") if c in new.columns]
+        new, old = new.drop(columns=moved), old.drop(columns=moved)
         if "action" in new.columns:
             # the audit pages list the rewrite itself (and the master data reload it made): new rows
             added = new["action"].isin(["units.recode", "masterdata.load"]) & ~new["id"].isin(old["id"])
