@@ -1,7 +1,7 @@
 """Theo dõi công tác tuyên truyền — routes only: page config, sign-in, navigation by role, sidebar."""
 import streamlit as st
 
-from loaders.accounts import auth
+from loaders import api
 from ui import session
 from ui.common import connection, current_user, sign_out
 from ui.vietnamese import apply_page_style
@@ -70,7 +70,7 @@ first = next(iter(sections))
 sections[first] = sections[first] + others
 page = st.navigation(sections)
 with st.sidebar:
-    st.caption(f"{user.display_name} · {auth.ROLES[user.role]}")
+    st.caption(f"{user.display_name} · {api.ROLES[user.role]}")
     if st.button("Đăng xuất", key="logout", icon=":material/logout:"):
         sign_out()
         st.rerun()

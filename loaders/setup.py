@@ -8,6 +8,7 @@ from __future__ import annotations
 import duckdb
 
 from loaders.store import db
+from loaders.store import rollup
 from loaders.reference import indicators
 from loaders.reference import masterdata
 from loaders.reference import unit_codes
@@ -33,4 +34,5 @@ def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[s
     # after the units (a master-data reload or a code rewrite resets their centres) and the campaigns
     # (whose provinces get approximate cells): the map never writes
     done["boundaries"] = shipped.ensure_map_boundaries(con, reload="masterdata" in done or "unit_codes" in done)
+    rollup.refresh(con)       # what was just loaded or changed: the writer refreshes, reads never write
     return done

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from loaders.outputs.export import csv_bytes
+from loaders.api import csv_bytes
 from ui import activity
 from ui.common import audit_event, current_user, q, vn_date
 from ui.vietnamese import plotly_config

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders.outputs.export import lagging_workbook
+from loaders.api import lagging_workbook
 from ui.common import audit_event, campaign_sidebar, current_user, q, vn_date, vn_number, vn_percent
 from ui.charts import FONT, HELP
 from ui.vietnamese import plotly_config

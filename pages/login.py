@@ -7,5 +7,3 @@ import streamlit as st
 from ui.common import connection
 from ui.session import login_form
 
-if login_form(connection()) is not None:
-    st.rerun()

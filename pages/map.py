@@ -14,9 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders.reference import boundaries as bnd
-from loaders.reference.boundaries import shipped
-from loaders.outputs.export import csv_bytes
+from loaders.api import csv_bytes, feature_collection, shipped
 from ui import geo
 from ui.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
                           vn_date, vn_number, vn_percent)
@@ -228,7 +226,7 @@ polygons = geo.choose_polygons(q("map_boundaries", era=era, province=campaign["p
 data = unit_metrics(code, as_of, window, completion_phase)
 data = data.merge(polygons[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
 drawn = data[data["geojson"].notna()]
-fc = bnd.feature_collection(drawn[["unit_code", "unit_name", "geojson"]])
+fc = feature_collection(drawn[["unit_code", "unit_name", "geojson"]])
 
 c_metric, c_notes = st.columns([2, 3], vertical_alignment="bottom")
 metric = c_metric.selectbox("Chỉ số", list(METRICS), format_func=lambda m: METRICS[m]["label"],

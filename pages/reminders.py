@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders.accounts import contacts
+from loaders.api import contacts
 from ui.common import campaign_sidebar, current_user, data_changed, q, vn_date, writing
 
 campaign = campaign_sidebar()

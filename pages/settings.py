@@ -9,8 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders.reference import boundaries as bnd
-from loaders.accounts import settings_edit as se
+from loaders import api
 from ui import geo
 from ui.contacts import contacts_tab
 from ui.common import actor, campaign_sidebar, connection, current_user, data_changed, q, vn_date, vn_number
@@ -92,19 +91,19 @@ with tab_info:
         doc_date = c2.date_input("Ngày văn bản", _date_or_none(campaign["doc_date"]), format="DD/MM/YYYY",
                                  min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
         c1, c2, c3 = st.columns(3)
-        week_start = c1.selectbox("Tuần báo cáo bắt đầu vào", list(se.WEEKDAY_LABELS),
-                                  index=int(campaign["week_start"]) - 1, format_func=se.WEEKDAY_LABELS.get)
+        week_start = c1.selectbox("Tuần báo cáo bắt đầu vào", list(api.WEEKDAY_LABELS),
+                                  index=int(campaign["week_start"]) - 1, format_func=api.WEEKDAY_LABELS.get)
         deadline_days = c2.number_input("Hạn nộp: số ngày sau khi hết tuần", min_value=0, max_value=30,
                                         value=int(campaign["deadline_days"]), step=1)
         deadline_hour = c3.number_input("Giờ hạn nộp", min_value=0, max_value=23,
                                         value=int(campaign["deadline_hour"]), step=1)
         if st.form_submit_button("Lưu thông tin kế hoạch", type="primary"):
             try:
-                made = se.update_details(connection(), code, {
+                made = api.update_details(connection(), code, {
                     "title": title, "issuer": issuer, "doc_number": doc_number, "doc_date": doc_date,
                     "week_start": week_start, "deadline_days": deadline_days, "deadline_hour": deadline_hour,
                 }, actor=ACTOR)
-            except se.SettingsError as e:
+            except api.SettingsError as e:
                 st.error(f"Chưa lưu: {e}")
             else:
                 _saved(made)
@@ -112,7 +111,7 @@ with tab_info:
 # --- Schedule: campaign dates and phases ----------------------------------------------------------
 with tab_phases:
     phases = q("campaign_phases", campaign=code)
-    allowed, reason = se.overlaps_allowed(connection(), code)
+    allowed, reason = api.overlaps_allowed(connection(), code)
     st.caption(
         "Các đợt phải nối tiếp nhau theo thứ tự, không để trống ngày nào, nằm trong thời gian kế hoạch; "
         "đợt đầu bắt đầu đúng ngày bắt đầu kế hoạch và đợt cuối kết thúc đúng ngày kết thúc. "
@@ -147,8 +146,8 @@ with tab_phases:
             rows = [{"number": r["Đợt số"], "name": r["Tên đợt"], "start": r["Bắt đầu"], "end": r["Kết thúc"],
                      "note": r["Ghi chú"]} for r in edited.to_dict("records")]
             try:
-                made = se.update_schedule(connection(), code, rows, actor=ACTOR, start=start, end=end)
-            except se.SettingsError as e:
+                made = api.update_schedule(connection(), code, rows, actor=ACTOR, start=start, end=end)
+            except api.SettingsError as e:
                 st.error(f"Chưa lưu: {e}")
             else:
                 _saved(made)
@@ -196,8 +195,8 @@ with tab_tasks:
                          "min_per_week": e["Mỗi tuần"], "min_per_phase": e["Mỗi đợt"]}
                         for t, e in zip(tasks.itertuples(), edited.to_dict("records"))]
                 try:
-                    made = se.update_tasks(connection(), code, rows, actor=ACTOR)
-                except se.SettingsError as e:
+                    made = api.update_tasks(connection(), code, rows, actor=ACTOR)
+                except api.SettingsError as e:
                     st.error(f"Chưa lưu: {e}")
                 else:
                     _saved(made)
@@ -218,7 +217,7 @@ with tab_map:
         "trung tâm nếu chưa có."
     )
     if len(imported):
-        sources = ", ".join(sorted(s.removeprefix(bnd.SOURCE_FILE_PREFIX) for s in imported["source"].unique()))
+        sources = ", ".join(sorted(s.removeprefix(api.SOURCE_FILE_PREFIX) for s in imported["source"].unique()))
         st.caption(f"Nguồn ranh giới đã nạp: {sources}")
     upload = st.file_uploader(
         "Tệp ranh giới (GeoJSON, Shapefile nén .zip, GeoPackage .gpkg)", type=["geojson", "json", "zip", "gpkg"],
@@ -232,11 +231,11 @@ with tab_map:
         if not preview or preview["ident"] != ident:
             try:
                 with st.spinner(f"Đang đọc tệp {upload.name}…"):
-                    gdf = bnd.read_boundary_file(upload.getvalue(), upload.name)
-                    matched, unmatched, without = bnd.match_features(connection(), gdf, era, province)
+                    gdf = api.read_boundary_file(upload.getvalue(), upload.name)
+                    matched, unmatched, without = api.match_boundaries(connection(), gdf, era, province)
                 preview = {"ident": ident, "features": len(gdf), "matched": matched, "unmatched": unmatched,
                            "without": without, "error": None}
-            except bnd.BoundaryFileError as e:
+            except api.BoundaryFileError as e:
                 preview = {"ident": ident, "error": str(e)}
             st.session_state[cache_key] = preview
         if preview["error"]:
@@ -277,7 +276,7 @@ with tab_map:
                 for f in fc["features"]:
                     f["id"] = f["properties"]["unit_code"]
                 rest = stored[stored["unit_code"].isin(without)]
-                fc["features"] += bnd.feature_collection(rest[["unit_code", "geojson"]])["features"]
+                fc["features"] += api.feature_collection(rest[["unit_code", "geojson"]])["features"]
                 fig = go.Figure()
                 for label, color, part in (
                         ("Khớp theo mã", "#1f77b4", mine[mine["matched_by"] == "code"]["unit_code"]),
@@ -295,10 +294,9 @@ with tab_map:
             elif st.button(f"Nạp ranh giới cho {len(matched)} đơn vị", type="primary", key="set_boundary_import"):
                 con = connection()
                 with st.spinner("Đang nạp ranh giới…"):
-                    n = bnd.import_boundaries(con, matched, upload.name, actor=ACTOR, era=era)
-                    if preview["without"]:
-                        # the approximate cells of the rest are cut back from the imported polygons
-                        bnd.derive_approximate(con, era, province, actor=ACTOR)
+                    # the approximate cells of the rest are cut back from the imported polygons
+                    n = api.import_boundaries(con, matched, upload.name, actor=ACTOR, era=era, province=province,
+                                              rederive=bool(preview["without"]))
                 st.session_state.pop(cache_key, None)
                 data_changed()
                 st.session_state["set_flash"] = (
@@ -350,8 +348,8 @@ with tab_log:
     sure = st.checkbox("Tôi hiểu các chỉnh sửa sẽ bị thay bằng nội dung tệp", key=f"set_restore_sure_{code}")
     if st.button("Khôi phục từ tệp kế hoạch", disabled=not sure, key=f"set_restore_{code}"):
         try:
-            name = se.restore_from_file(connection(), code, actor=ACTOR)
-        except se.SettingsError as e:
+            name = api.restore_campaign_file(connection(), code, actor=ACTOR)
+        except api.SettingsError as e:
             st.error(str(e))
         else:
             data_changed()

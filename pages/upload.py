@@ -10,12 +10,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from loaders.ingest import annotate
-from loaders.ingest import pipeline as ingest
-from loaders.store import rollup
-from loaders.outputs import template
-from loaders.store import db
-from loaders.store.db import DatabaseBusy
+from loaders import api
 from ui.common import (campaign_sidebar, connection, current_user, data_changed, data_version, q, vn_date,
                           writing)
 
@@ -30,7 +25,7 @@ LEVELS = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 @st.cache_data(max_entries=64, show_spinner=False)
 def _template(path: str, version: int, code: str, unit_code: str, week) -> bytes:
     """The template workbook, built once per database, data version (tasks may be edited), unit and week."""
-    return template.build_template(connection(), code, unit_code, week)
+    return api.template_workbook(connection(), code, unit_code, week)
 
 
 campaign = campaign_sidebar()
@@ -66,9 +61,9 @@ with st.expander("Tải mẫu báo cáo", icon=":material/download:", expanded=T
         format_func=lambda d: f"Tuần {vn_date(d)} – {vn_date(d + timedelta(days=6))}",
     )
     if unit_code and week:
-        data = _template(str(db.db_path()), data_version(), code, unit_code, week)
+        data = _template(str(api.db_path()), data_version(), code, unit_code, week)
         st.download_button(
-            "Tải mẫu (.xlsx)", data, file_name=template.template_filename(code, unit_code, week),
+            "Tải mẫu (.xlsx)", data, file_name=api.template_filename(code, unit_code, week),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_tpl_dl",
         )
 
@@ -90,19 +85,18 @@ if st.button("Nộp báo cáo", type="primary", disabled=not files, key="up_subm
     try:
         for i, f in enumerate(files or []):
             # a .zip of reports gives each member as a file of its own; the writer is taken per file
-            for name, data, refusal in ingest.upload_items(f.getvalue(), f.name):
+            for name, data, refusal in api.upload_items(f.getvalue(), f.name):
                 with writing() as con:
-                    result = ingest.ingest_bytes(con, data, name, code, user=user, refusal=refusal)
-                fixed = annotate.annotated_workbook(data, name, result) \
-                    if result.status == "rejected" and refusal is None else None
+                    result = api.upload(con, data, name, code, user=user, refusal=refusal)
+                fixed = api.annotated_workbook(data, name, result) if refusal is None else None
                 results.append((name, result, fixed))
             bar.progress((i + 1) / len(files), text=f"Đã kiểm tra {i + 1}/{len(files)} tệp")
-    except DatabaseBusy as e:
+    except api.DatabaseBusy as e:
         st.warning(str(e))  # the files not yet checked were not stored: sending again is safe
     bar.empty()
     if any(r.status == "accepted" for _, r, _ in results):
-        with writing() as con:  # rebuild the weekly rollup now, so the next page view is fast
-            rollup.refresh(con, code)
+        with writing() as con:  # the writer refreshes the weekly rollup: reads never write
+            api.uploaded(con, code)
         data_changed()
     st.session_state["up_results"] = results
     st.session_state["up_sent"] = sent + 1

@@ -27,9 +27,9 @@ Only the parameters a query's SQL uses are bound; a missing one is an error nami
 
 Each call takes a fresh cursor (connections are not thread-safe), runs under a time limit (a timer
 interrupts the cursor), logs its timing (logger "queries", INFO) and returns the result through
-Arrow. Before reading, one cheap query tells whether anything was written since the weekly rollup
-was last found whole; if so the campaigns that changed are rebuilt first (loaders/store/rollup.py). On a
-read-only connection it logs a warning instead. See README.md for the choices behind the metrics.
+Arrow. Reads never write: the weekly rollup the metrics read is kept up to date by whoever writes
+(loaders/store/rollup.py), and this package imports nothing of loaders but the store's connection.
+The one change signal is the query data_version. See README.md for the choices behind the metrics.
 """
 from __future__ import annotations
 
@@ -50,7 +50,6 @@ import pyarrow as pa
 log = logging.getLogger(__name__)
 
 QUERY_DIR = Path(__file__).resolve().parent
-AUTO_REFRESH = True          # refresh a stale rollup before reading (see module docstring)
 
 _HEADER_KEYS = ("name", "grain", "key", "params", "columns")
 
@@ -87,8 +86,6 @@ class Query:
 
 _cache: dict[str, tuple[float, Query]] = {}
 _cache_lock = threading.Lock()
-_refresh_lock = threading.Lock()
-_warned: set = set()             # the stale-rollup warning is logged once per process
 
 
 def list_queries() -> list[str]:
@@ -156,14 +153,11 @@ def connect(path=None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     read_only=False (default) goes through loaders.store.db.connect, which creates and migrates the file;
     the app uses one such connection per process for its reads (a cursor each) and its uploads.
     read_only=True opens an existing, migrated file without writing anything (a copy, a report);
-    DuckDB still refuses it while another process holds the file open for writing. With a stale
-    rollup such a connection reads the rollup as it is (and logs a warning once).
+    DuckDB still refuses it while another process holds the file open for writing.
     """
     from loaders.store import db
 
-    if read_only:
-        return duckdb.connect(str(db.db_path(path)), read_only=True)
-    return db.connect(path)
+    return db.connect(path, read_only=read_only)
 
 
 def _as_of(value: Any) -> datetime:
@@ -253,8 +247,6 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: floa
     if con is None:
         con = _default_connection()
     bound = {p: _bind(p, params[p], con) for p in q.used}
-    if AUTO_REFRESH:
-        _ensure_rollup(con)
     _quiet_arrow_warning()
     cur = con.cursor()
     timer = threading.Timer(timeout_s, cur.interrupt)
@@ -297,26 +289,3 @@ def _default_connection() -> duckdb.DuckDBPyConnection:
     if _default is None:
         _default = connect()
     return _default
-
-
-def _ensure_rollup(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the weekly rollup if anything was written since it was built (loaders/store/rollup.py)."""
-    from loaders.store import rollup
-
-    cur = con.cursor()
-    try:
-        if rollup.is_fresh(cur):
-            return
-        with _refresh_lock:
-            try:
-                done = rollup.ensure_fresh(cur)
-            except duckdb.Error as e:
-                if not _warned:
-                    log.warning("the weekly rollup is stale and cannot be rebuilt here (%s); "
-                                "numbers may lag the latest reports", e)
-                    _warned.add(True)
-            else:
-                if done:
-                    log.info("rebuilt the weekly rollup of %s", ", ".join(done))
-    finally:
-        cur.close()

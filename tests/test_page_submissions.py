@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest  # noqa: F401 (type of open_app)
 from tests.apptest import open_app
 
 from loaders.store import db
+from loaders.store import rollup
 from loaders.ingest import pipeline as ingest
 from tests import workbooks as wb
 
@@ -30,6 +31,7 @@ def test_grid_and_versions(db_path, monkeypatch):
     _ingest(con, "Phường Tân Lập", "24121", W1, {"ttcs_tin_bai": 5}, datetime(2025, 9, 16, 9))   # correction
     _ingest(con, "Phường Ea Kao", "24169", W2, {"ttcs_tin_bai": 2}, datetime(2025, 9, 23, 8))    # late
     units = con.execute("select count(*) from campaign_units where campaign_code = 'daklak-2025'").fetchone()[0]
+    rollup.refresh(con)      # the arrival times set above: the writer's refresh (reads never write)
     con.close()
 
     monkeypatch.setenv("CM_DB", str(db_path))

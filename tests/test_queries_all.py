@@ -1,7 +1,8 @@
 """Every .sql file in queries/: it has its header, binds exactly the parameters it declares, runs on
 the hand-worked fixture of test_queries_metrics, returns exactly its declared columns, and has no
 duplicate rows at its declared grain (the header's key columns). Also the runner itself: parameter
-binding, errors, time limit, and the weekly rollup kept in step with the store."""
+binding, errors, time limit, and the weekly rollup kept in step with the store by its writers (reads
+never write)."""
 from __future__ import annotations
 
 import re
@@ -151,7 +152,7 @@ def test_connect_read_only(tmp_path):
     path = tmp_path / "ro.duckdb"
     build_fixture(path)
     c = db.connect(path)
-    queries.run("campaign_list", c)            # builds the rollup
+    queries.run("campaign_list", c)            # (opening for writing built the rollup)
     c.close()
     ro = queries.connect(path, read_only=True)
     try:
@@ -166,7 +167,7 @@ def test_connect_read_only(tmp_path):
 
 
 def test_rollup_tables_equal_their_live_definitions(con):
-    queries.run("campaign_list", con)          # refreshes whatever is stale
+    assert rollup.stale(con) == []             # opening for writing refreshed whatever was stale
     for table, live, _ in rollup.TABLES:
         cols = [r[0] for r in con.execute(f"describe {table}").fetchall()]
         order = ", ".join(c for c in cols if c not in ("phases", "phase_numbers", "submission_ids"))
@@ -179,7 +180,9 @@ def test_rollup_tables_equal_their_live_definitions(con):
                                       check_dtype=False, obj=table)
 
 
-def test_a_new_report_is_seen_by_the_next_query(tmp_path):
+def test_a_new_report_is_seen_once_its_writer_refreshes(tmp_path):
+    """Reads never write (issue 9): a query reads the rollup as its writers left it. A raw write
+    without the refresh its writer owes is not seen; the refresh makes it seen."""
     path = tmp_path / "fresh.duckdb"
     build_fixture(path)
     c = db.connect(path)
@@ -187,18 +190,23 @@ def test_a_new_report_is_seen_by_the_next_query(tmp_path):
         before = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
         assert before.set_index("unit_code").loc["X3", "received"] == 0
         assert rollup.is_fresh(c)
-        # X3 finally reports W6, written without any rollup call: the runner notices
+        # X3 finally reports W6, written without any rollup call: the query does not rebuild anything
         c.execute("insert into submissions (id, campaign_code, unit_code, period_start, period_end, version, "
                   "is_current, file_name, file_hash, file_size, received_at, submitted_by) "
                   "values (500, ?, 'X3', ?, ?, 1, true, 'x3.xlsx', 'x3', 1, ?, 'test')",
                   [CAMPAIGN, WEEKS[5], WEEKS[5] + timedelta(days=6), monday_after(6, 9)])
         c.execute("insert into report_values (submission_id, indicator_code, value) values (500, 'tq_co', 4)")
-        assert not rollup.is_fresh(c)
+        rows = c.execute("select count(*) from weekly_values").fetchone()[0]
+        unseen = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert unseen.set_index("unit_code").loc["X3", "received"] == 0
+        assert c.execute("select count(*) from weekly_values").fetchone()[0] == rows
+        assert rollup.stale(c) == [CAMPAIGN]
+        rollup.refresh(c, CAMPAIGN)                 # what every writer does after its write
         after = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
         assert after.set_index("unit_code").loc["X3", "received"] == 1
-        assert rollup.is_fresh(c)
-        # a changed arrival time (the demo sets received_at after ingesting) is noticed too
+        # a changed arrival time (the demo sets received_at after ingesting, then refreshes)
         c.execute("update submissions set received_at = ? where id = 500", [monday_after(6, 20)])
+        rollup.refresh(c, CAMPAIGN)
         late = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
         assert late.set_index("unit_code").loc["X3", "on_time"] == 0
         # an edited task minimum (the settings page refreshes the rollup after its edit)
@@ -207,11 +215,32 @@ def test_a_new_report_is_seen_by_the_next_query(tmp_path):
         rollup.refresh(c, CAMPAIGN)
         t = queries.run("phase_completion_by_task", c, campaign=CAMPAIGN, as_of=AS_OF)
         assert set(t[(t["task_code"] == "mxh") & (t["kind"] == "xa")]["target"]) == {20}
-        # a changed campaign parameter (settings page) moves the plausibility flags at the next query
+        # a changed campaign parameter (settings page) moves the plausibility flags once refreshed
         c.execute("update campaigns set params = ? where code = ?",
                   ['{"cumulative_tolerance": 0.3}', CAMPAIGN])
+        rollup.refresh(c, CAMPAIGN)
         f = queries.run("plausibility_flags", c, campaign=CAMPAIGN, as_of=AS_OF)
         assert (f["check_code"] == "cumulative").sum() == 0          # 25 % off is within 30 %
+    finally:
+        c.close()
+
+
+def test_opening_for_writing_is_the_safety_net(tmp_path):
+    """A writer that stopped between its commit and its refresh (the data version moved, the
+    rollup did not follow): the next opening for writing rebuilds what is stale, not a read."""
+    path = tmp_path / "net.duckdb"
+    build_fixture(path)
+    c = db.connect(path)
+    c.execute("delete from report_values where submission_id in (select id from submissions where unit_code = 'S1')")
+    c.execute("delete from submissions where unit_code = 'S1'")
+    db.audit(c, "test", "ingest.accepted", "s1.xlsx")    # every write is audited: the data version moves
+    assert not rollup.is_fresh(c)
+    c.close()
+    c = db.connect(path)
+    try:
+        assert rollup.is_fresh(c) and rollup.stale(c) == []
+        r = queries.run("reporting_rate_by_unit", c, campaign=CAMPAIGN, as_of=AS_OF)
+        assert r.set_index("unit_code").loc["S1", "received"] == 0
     finally:
         c.close()
 
@@ -245,22 +274,28 @@ def test_a_deleted_campaign_loses_its_rollup(tmp_path):
             c.execute(f"delete from {t}")
         for t in ("submissions", "tasks", "org_units", "reporting_kinds", "milestones", "phases", "campaigns"):
             c.execute(f"delete from {t}")
-        assert rollup.ensure_fresh(c) == [CAMPAIGN]
+        assert list(rollup.refresh(c)) == [CAMPAIGN]      # the writer refreshes every stale campaign
         assert c.execute("select count(*) from weekly_values").fetchone()[0] == 0
     finally:
         c.close()
 
 
-def test_read_only_connection_with_a_stale_rollup_warns(tmp_path, caplog):
+def test_read_only_connection_reads_the_rollup_as_it_is(tmp_path):
+    """A read-only connection reads without writing anything (and could not): the rollup a raw
+    write left stale stays as it was."""
     path = tmp_path / "stale.duckdb"
-    build_fixture(path)                       # no query ran: the rollup was never built
-    ro = duckdb.connect(str(path), read_only=True)
+    build_fixture(path)
+    db.connect(path).close()                   # opening for writing builds the rollup
+    c = duckdb.connect(str(path))              # raw rows, no writer's refresh: the rollup is stale
+    c.execute("delete from report_values")
+    c.execute("delete from report_posts")
+    c.execute("delete from submissions")
+    c.close()
+    ro = queries.connect(path, read_only=True)
     try:
-        queries._warned.clear()
-        with caplog.at_level("WARNING", logger="queries"):
-            df = queries.run("reporting_rate_by_unit", ro, campaign=CAMPAIGN, as_of=AS_OF)
-        assert df.empty
-        assert "cannot be rebuilt" in caplog.text
+        df = queries.run("reporting_rate_by_unit", ro, campaign=CAMPAIGN, as_of=AS_OF)
+        assert df["received"].sum() > 0        # the numbers as last built
+        assert rollup.stale(ro) == [CAMPAIGN]
     finally:
         ro.close()
 
@@ -293,6 +328,7 @@ def truncated(tmp_path_factory):
         for table, col in (("report_values", "submission_id"), ("report_posts", "submission_id"),
                            ("submissions", "id")):
             c.execute(f"delete from {table} where {col} in ({late})", [t])
+        rollup.refresh(c)                      # the writer's refresh (reads never write)
         out.append((as_of, db.connect(full), c))
     yield out
     for _, a, b in out:

@@ -41,6 +41,7 @@ import pytest
 
 import queries
 from loaders.store import db
+from loaders.store import rollup
 from loaders.reference import indicators
 
 CAMPAIGN = "tq"
@@ -481,6 +482,7 @@ def _add_commune(c, code: str, name: str, weeks: dict, received: dict | None = N
         for ind, v in values.items():
             c.execute("insert into report_values (submission_id, indicator_code, value) values (?, ?, ?)",
                       [sid, ind, float(v)])
+    rollup.refresh(c)                          # the writer's refresh (reads never write)
 
 
 @pytest.fixture(scope="module")
@@ -604,6 +606,7 @@ def test_outliers_against_median_and_mad(tmp_path):
         for i, v in enumerate([0, 0, 0, 0, 0, 0, 0, 1, 40]):
             c.execute("insert into report_values (submission_id, indicator_code, value) "
                       "values (?, 'mxh_tiktok', ?)", [1000 + i, v])
+        rollup.refresh(c)                      # the writer's refresh (reads never write)
         f = run(c, "plausibility_flags")
         tiktok = f[(f["check_code"] == "outlier") & (f["indicator_code"] == "mxh_tiktok")]
         assert list(tiktok["unit_code"]) == ["Y8"] and list(tiktok["threshold"]) == [5]

@@ -180,7 +180,7 @@ def test_a_released_database_upgrades_and_every_query_keeps_its_numbers(tmp_path
     finally:
         con.close()
     assert set(got) == set(current)
-    for name in sorted(got):
+    for name in sorted(set(got) - {"data_version"}):     # the newest audit id: how many writes, not numbers
         pd.testing.assert_frame_equal(_comparable(got[name]), _comparable(current[name]),
                                       check_dtype=False, obj=name)
     # the overview's headline numbers (the query that failed on b20721d databases)

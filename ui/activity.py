@@ -7,7 +7,7 @@ import json
 from datetime import date
 from pathlib import PurePath
 
-from loaders.accounts.auth import ROLES
+from loaders.api import ROLES
 
 KINDS = {  # action prefix → what people call it
     "login": "Đăng nhập", "upload": "Nộp báo cáo", "ingest": "Nộp báo cáo", "account": "Tài khoản",

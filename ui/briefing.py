@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from loaders.outputs import briefing
+from loaders.api import briefing
 from ui.common import audit_event, connection, current_user, q
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -6,24 +6,21 @@ from __future__ import annotations
 
 from datetime import date
 
-import os
-
 import pandas as pd
 import streamlit as st
 
 import queries
+from loaders import api
 from loaders.common import formatting
-from loaders.store import db
-from loaders.reference.campaigns import KIND_NAMES
 
-KIND_LABELS = KIND_NAMES  # one name per unit kind, from the campaign loader
+KIND_LABELS = api.KIND_NAMES  # one name per unit kind, from the campaign loader
 
 
 def connection():
     """The app's connection to the database (CM_DB): shared by all sessions of this server process,
     released after a few idle seconds so command-line tools can use the file (loaders.store.db.SharedConnection).
     Each query takes its own cursor."""
-    return _connection(str(db.db_path()))
+    return _connection(str(api.db_path()))
 
 
 def _connection(path: str):
@@ -36,59 +33,36 @@ def _connection(path: str):
 
 
 @st.cache_resource(show_spinner=False)
-def _shared(path: str) -> db.SharedConnection:
-    return db.SharedConnection(path)
+def _shared(path: str) -> api.SharedConnection:
+    return api.SharedConnection(path)
 
 
 def writing():
     """`with writing() as con:` — the app's single writer (sessions take turns; see SharedConnection)."""
-    return _shared(str(db.db_path())).writer()
+    return _shared(str(api.db_path())).writer()
 
 
 def data_version() -> int:
-    """Changes with every write, whoever made it (every write is audited): part of each cache key,
-    so results stay cached between writes and a command-line ingest shows up at once."""
-    # sign-ins and exports are audited but change no data: they must not empty every cache (a sign-in
-    # would otherwise recompute every page for everyone)
-    return int(connection().execute(
-        "select coalesce(max(id), 0) from audit_log "
-        "where not (action like 'login.%' or action like 'export.%')").fetchone()[0])
+    """The one change signal (query data_version): moves with every write, whoever made it; sign-ins
+    and exports change no data and do not move it. Part of each cache key, so results stay cached
+    between writes and a command-line ingest shows up at once."""
+    return int(queries.run("data_version", connection())["version"].iloc[0])
 
 
 def _ensure_data(con) -> None:
-    """A fresh database gets master data and, when it has no report at all, the demo."""
-    from loaders import setup as bootstrap
-    from loaders.reference import unit_codes
-    from loaders.reference.boundaries import shipped
+    """A fresh or older database made usable (loaders.api.prepare): official codes, master data,
+    map polygons and, when it has no report at all, the demo."""
+    bar = None
 
-    recoded = False
-    if not unit_codes.is_done(con):
-        # a store built before official commune codes (issue 11): its codes are rewritten once
-        with st.spinner("Đang chuyển mã đơn vị hành chính sang mã chính thức…"):
-            recoded = bool(unit_codes.upgrade(con))
-    if con.execute("select count(*) from campaigns").fetchone()[0] == 0:
-        with st.spinner("Đang khởi tạo cơ sở dữ liệu (đơn vị hành chính, chỉ tiêu, kế hoạch)…"):
-            bootstrap.ensure_ready(con)
-    elif recoded or not shipped.is_current(con):
-        # a store made before the shipped polygons (or with an older file), or whose master data was
-        # just reloaded by the code rewrite (units' centres back to the packaged ones)
-        with st.spinner("Đang nạp ranh giới xã, phường…"):
-            shipped.ensure_map_boundaries(con, reload=recoded)
-    if os.environ.get("CM_DEMO", "1") != "0" and \
-            con.execute("select count(*) from submissions").fetchone()[0] == 0:
-        from loaders.demo import generator as demo
+    def progress(i: int, n: int, label: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = st.progress(0.0, text="Đang sinh dữ liệu minh họa…")
+        bar.progress(min(i / max(n, 1), 1.0), text=f"Đang sinh dữ liệu minh họa — {label} ({100 * i // max(n, 1)}%)")
 
-        bar = st.progress(0.0, text="Đang sinh dữ liệu minh họa…")
-
-        def progress(i: int, n: int, label: str) -> None:
-            bar.progress(min(i / max(n, 1), 1.0), text=f"Đang sinh dữ liệu minh họa — {label} ({100 * i // max(n, 1)}%)")
-
-        demo.ensure_demo(con, progress=progress)
+    api.prepare(con, progress=progress, notice=st.spinner)
+    if bar is not None:
         bar.empty()
-    if os.environ.get("CM_DEMO", "1") != "0":
-        from loaders.accounts import auth
-
-        auth.ensure_demo_accounts(con)
 
 
 def q(name: str, **params) -> pd.DataFrame:
@@ -97,7 +71,7 @@ def q(name: str, **params) -> pd.DataFrame:
     user = current_user()
     # what an account may read depends on it: the account is part of the cache key
     key = None if user is None or user.reads_all else (user.username, tuple(sorted(user.units)))
-    return _q(str(db.db_path()), data_version(), key, user, name, **params)
+    return _q(str(api.db_path()), data_version(), key, user, name, **params)
 
 
 @st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
@@ -191,8 +165,6 @@ def current_user():
     """The signed-in account, or None (also when the session has expired)."""
     from datetime import datetime
 
-    from loaders.accounts import auth
-
     if st.session_state.get("auth_user") is None:
         from ui import session
 
@@ -200,7 +172,7 @@ def current_user():
     user, at = st.session_state.get("auth_user"), st.session_state.get("auth_at")
     if user is None or at is None:
         return None
-    if auth.session_expired(at, datetime.now()):
+    if api.session_expired(at, datetime.now()):
         sign_out(expired=True)
         return None
     return user
@@ -224,6 +196,4 @@ def sign_out(expired: bool = False) -> None:
 
 def audit_event(action: str, obj: str | None = None, details: dict | None = None) -> None:
     """Record what a person did in the app (exports, for instance)."""
-    import json
-
-    db.audit(connection(), actor(), action, obj, json.dumps(details or {}, ensure_ascii=False, default=str))
+    api.record_event(connection(), actor(), action, obj, details)

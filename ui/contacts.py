@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders.accounts import contacts
+from loaders.api import contacts
 from ui.common import connection, current_user, data_changed, q
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

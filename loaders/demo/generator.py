@@ -40,6 +40,7 @@ from loaders.demo import office_formats as of
 # bench/bench_ingest.py imports some of these from here
 from loaders.demo.behaviour import (HABIT_SLIP, TEMPLATE_SLIP, Context, Profile, load_context,  # noqa: F401
                                     make_posts, make_profiles, old_names, shared_pool, week_values)
+from loaders.store import rollup
 from loaders.store.db import ROOT
 from loaders.outputs.template import TemplateFiller, Unit, template_filename
 
@@ -248,7 +249,8 @@ def _ingest(con, paths: list[Path], campaign_code: str, progress):
     """The same path as `python -m loaders ingest`: ingest_paths, files in the order given."""
     from loaders.ingest import pipeline as ingest
 
-    return ingest.ingest_paths(con, [str(p) for p in paths], campaign_code, actor=ACTOR, progress=progress)
+    return ingest.ingest_paths(con, [str(p) for p in paths], campaign_code, actor=ACTOR, progress=progress,
+                               refresh=False)   # generate refreshes once the receipt times are set
 
 
 def set_received_at(con: duckdb.DuckDBPyConnection, campaign_code: str,
@@ -337,6 +339,7 @@ def generate(con: duckdb.DuckDBPyConnection, campaign_code: str = DEFAULT_CAMPAI
     results = _ingest(con, [out / f.rel for f in files], campaign_code, stage(400, ticks, "Nạp báo cáo"))
     # ingest_paths stores str(path) as the file name and stamps now(): give each file its time
     set_received_at(con, campaign_code, {str(out / f.rel): f.received_at for f in files})
+    rollup.refresh(con, campaign_code)      # the writer refreshes the rollup: reads never write
     if progress:
         progress(ticks, ticks, "Xong")
 

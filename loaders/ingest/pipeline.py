@@ -8,6 +8,8 @@ API (other modules and pages code against it):
   folders (recursive; spreadsheets and .zip archives only inside folders), progress(i, n, name) after each file.
 - `upload_items(data, file_name)` (archive.py): the files an upload holds, a .zip's members one by one as
   ("bao-cao.zip/xa-a.xlsx", bytes, refusal); pass each to `ingest_bytes(..., refusal=refusal)`.
+Both refresh the campaign's weekly rollup after storing accepted files (reads never write); a caller
+storing several files one by one passes refresh=False and calls rollup.refresh once at the end.
 
 Decisions
 - Same bytes (SHA-256) already received for the campaign → "unchanged": nothing written but the audit row.
@@ -36,6 +38,7 @@ from typing import Callable, Iterable
 import duckdb
 
 from loaders.store import db
+from loaders.store import rollup
 from loaders.ingest import limits
 from loaders.ingest.archive import upload_items
 from loaders.ingest.campaign_index import CampaignIndex
@@ -573,13 +576,16 @@ def check_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, campaign_code: str,
                  actor: str = "cli", user=None, budget_s: float | None = None,
-                 refusal: str | None = None) -> FileResult:
+                 refusal: str | None = None, refresh: bool = True) -> FileResult:
     """Check and store one file (one transaction); the result says what happened. With `user` (an
     auth.User), the file is refused unless that account may report for the file's unit. budget_s: the
-    file's wall-time budget (default limits.DEFAULT.budget_s, CM_FILE_BUDGET_S)."""
+    file's wall-time budget (default limits.DEFAULT.budget_s, CM_FILE_BUDGET_S). An accepted file
+    refreshes the campaign's rollup right after its transaction (unless refresh=False)."""
     ing = Ingestor(con, campaign_code, actor, user=user, budget_s=budget_s)
     result = ing.add(data, file_name, refusal)
     ing.flush()
+    if refresh and result.status == "accepted":
+        rollup.refresh(con, campaign_code)
     return result
 
 
@@ -602,8 +608,9 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str | os.PathLike], campaign_code: str,
                  actor: str = "cli", progress: Callable[[int, int, str], None] | None = None,
-                 batch_files: int = BATCH_FILES) -> list[FileResult]:
-    """Ingest files and folders (recursive), in name order; accepted files are written in batches."""
+                 batch_files: int = BATCH_FILES, refresh: bool = True) -> list[FileResult]:
+    """Ingest files and folders (recursive), in name order; accepted files are written in batches,
+    then the campaign's rollup is refreshed once (unless refresh=False)."""
     files, _ = collect_paths(paths)
     ing = Ingestor(con, campaign_code, actor)
     results = []
@@ -628,4 +635,6 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str | os.PathLi
         if progress:
             progress(i, n, str(f))
     ing.flush()
+    if refresh and any(r.status == "accepted" for r in results):
+        rollup.refresh(con, campaign_code)
     return results

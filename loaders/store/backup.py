@@ -66,7 +66,9 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
         work = Path(tmp) / "restore.duckdb"
         shutil.copyfile(source, work)
         try:
-            migrated = db.connect(work, wait_s=0)   # an older backup is brought to the current schema
+            # an older backup is brought to the current schema, and its rollup up to date (opening
+            # for writing rebuilds what is stale), so the rollup is restored along with the data
+            migrated = db.connect(work, wait_s=0)
         except duckdb.Error as e:
             raise BackupError(f"Tệp {source.name} không phải bản sao lưu DuckDB dùng được: {e}") from e
         except db.SchemaMismatch as e:

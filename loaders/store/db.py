@@ -12,7 +12,8 @@ is refused (SchemaMismatch) instead of running with a schema nobody tested.
 Definitions (views and macros) are .sql files in loaders/store/definitions/, applied after the
 migrations with create or replace, in file-name order, in one transaction. Each file's checksum is
 recorded in schema_definitions, so a start re-applies only what changed, and a changed definition
-reaches every existing database.
+reaches every existing database. Opening for writing then rebuilds whatever part of the weekly rollup
+is stale (loaders/store/rollup.py): reads never write.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
+
+from loaders.store import rollup
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -225,8 +228,12 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False,
     p.parent.mkdir(parents=True, exist_ok=True)
     con = _open(p, False, wait_s)
     try:
-        migrate(con)
-        apply_definitions(con)
+        changed = bool(migrate(con)) | bool(apply_definitions(con))
+        # the safety net of "writers refresh the rollup": after a schema change, or when the data
+        # version moved since the rollup was last found whole (a writer stopped between its commit
+        # and its refresh), the stale campaigns are rebuilt here, on opening for writing, not on a read
+        if changed or not rollup.is_fresh(con):
+            rollup.refresh(con)
     except BaseException:
         con.close()
         raise

@@ -8,11 +8,11 @@ few million pre-spread rows instead of joining and spreading them every time.
 The rollup also holds each campaign's reporting units (metric_units), calendar (metric_weeks),
 current reports (metric_reports, metric_report_weeks) and per-group sums (weekly_groups).
 
-Whoever writes reports or campaign definitions calls `refresh(con, campaign_code)` afterwards (inside
-its own transaction or not). As a safety net `queries.run` calls `ensure_fresh` before reading: one
-cheap query (`rollup_signal`, about 1 ms) tells whether anything was written since the last check;
-only then are campaigns compared one by one and the changed ones rebuilt. A forgotten call costs
-time, never a wrong number.
+Reads never write: whoever writes reports, campaign definitions, master data or a restore calls
+`refresh(con, campaign_code)` (or `refresh(con)` for every stale campaign) in or right after its
+transaction. Opening the store for writing (loaders/store/db.py: connect) is the safety net: after
+a migration or a changed definition, or when the data version (the view data_version, the one change
+signal) moved since the rollup was last found whole, the stale campaigns are rebuilt there.
 """
 from __future__ import annotations
 
@@ -123,9 +123,10 @@ def _refresh(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, int]
 
 
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when nothing was written since the rollup was last found whole (one cheap query)."""
+    """True when the data version has not moved since the rollup was last found whole (one cheap
+    query). A write that is not audited does not move it: its writer refreshes what it changed."""
     return con.execute(
-        "select (select signal from rollup_signal) "
+        "select (select version from data_version) "
         "= (select max(fingerprint) from rollup_state where campaign_code = '*')"
     ).fetchone()[0] is True
 
@@ -138,11 +139,11 @@ def ensure_fresh(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _mark_checked(con: duckdb.DuckDBPyConnection) -> None:
-    """Remember the write signal once no campaign is stale any more."""
+    """Remember the data version once no campaign is stale any more."""
     if con.execute("select count(*) from rollup_stale_for(null)").fetchone()[0]:
         return
     con.execute("delete from rollup_state where campaign_code = '*'")
-    con.execute("insert into rollup_state select '*', signal, 0, now()::timestamp from rollup_signal")
+    con.execute("insert into rollup_state select '*', version, 0, now()::timestamp from data_version")
 
 
 def _begin(con: duckdb.DuckDBPyConnection) -> bool:

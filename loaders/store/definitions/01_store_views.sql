@@ -28,3 +28,14 @@ select s.campaign_code, s.unit_code, s.period_start, s.period_end, v.indicator_c
 from submissions s
 join report_values v on v.submission_id = s.id
 where s.is_current;
+
+-- The one change signal: "data changed at version N". Every write is audited (loaders/store/db.py:
+-- audit), so the newest audit entry moves with every write, whoever made it (the app, a command-line
+-- ingest, a restore). Sign-ins and exports are audited but change no data: they do not move it (a
+-- sign-in would otherwise recompute every page for everyone). The pages' caches key on it
+-- (queries/data_version.sql); the rollup remembers the version it was last found whole at
+-- (rollup_state, campaign_code '*'; loaders/store/rollup.py).
+create or replace view data_version as
+select coalesce(max(id), 0)::bigint as version
+from audit_log
+where not (action like 'login.%' or action like 'export.%');

@@ -1,5 +1,4 @@
--- Rollup bookkeeping: what each campaign's rollup was built from, which campaigns are stale, and
--- the cheap write signal.
+-- Rollup bookkeeping: what each campaign's rollup was built from, and which campaigns are stale.
 -- The rollup tables these fill, and the design notes (filtering on campaigns, time rules), are in
 -- migration 020_metric_layer.sql; loaders/store/rollup.py refreshes them in its TABLES order.
 
@@ -65,20 +64,3 @@ select coalesce(f.campaign_code, b.campaign_code) as campaign_code
 from current f
 full join built b using (campaign_code)
 where f.fingerprint is distinct from b.fingerprint;
-
--- A cheap signal of "something was written since the rollup was last found whole", checked before
--- every query (rollup.ensure_fresh), so it reads only two tables: reports, and campaign rows
--- (loaded_at changes on every load, params on every settings edit), plus the schema version.
--- Phase and task edits come only from the settings page, which refreshes the rollup itself
--- (loaders/settings_edit.py), and the per-campaign fingerprints still cover them whenever the
--- signal moves. The schema version and the definitions' checksums: a migration or a changed
--- definition moves the signal. rollup_state keeps the signal it last saw under campaign_code '*'.
-create or replace view rollup_signal as
-select hash(
-    count(*), max(id), sum(id) filter (where is_current), sum(epoch_us(received_at)),
-    (select sum(hash(code, loaded_at, params::varchar, start_date, end_date, week_start,
-                     deadline_days, deadline_hour)) from campaigns),
-    (select max(version) from schema_migrations),
-    (select hash(string_agg(checksum, ',' order by name)) from schema_definitions)
-) as signal
-from submissions;
