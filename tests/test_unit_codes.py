@@ -196,6 +196,8 @@ def test_every_number_on_every_page_is_unchanged(before, upgraded):
             # new data, not a rewrite: setup loads the shipped commune polygons (issue 13), which the
             # store built before had not; test_codes_move_everywhere checks the polygons it had
             continue
+        if name == "data_version":
+            continue    # the change signal: it moves with the rewrite itself, it is no number on a page
         new = after[name]
         # centres and areas now come from the real commune polygons loaded at setup (issue 13), not
         # from the package the store was built with
