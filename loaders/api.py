@@ -26,6 +26,7 @@ from loaders.accounts.auth import (COOKIE, ROLES, SESSION_MINUTES, AuthError, Us
                                    close_session, open_session, resume_session, session_expired)
 from loaders.accounts.settings_edit import WEEKDAY_LABELS, SettingsError  # noqa: F401
 from loaders.ingest import annotate
+from loaders.ingest.unclassified import MAPPERS, MappingError, map_wording, undo_mapping  # noqa: F401
 from loaders.ingest import pipeline
 from loaders.ingest.pipeline import FileResult
 from loaders.outputs import briefing  # noqa: F401 (the weekly briefing: ui/briefing.py)

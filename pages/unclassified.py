@@ -10,8 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders.ingest.unclassified import MAPPERS, MappingError, map_wording, undo_mapping
-from loaders.store.db import DatabaseBusy
+from loaders.api import MAPPERS, DatabaseBusy, MappingError, map_wording, undo_mapping
 from ui.common import campaign_sidebar, current_user, data_changed, q, writing
 
 NOT_COUNTED = "__none__"

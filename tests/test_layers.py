@@ -60,13 +60,6 @@ FORBIDDEN_IN_LOADERS = ("streamlit",)
 # was written): (module, imported module) → why. Expected to shrink to empty; an entry that is gone
 # from the code must leave the list (test_pending_lists_only_what_is_still_there).
 PENDING_LAYERS = {
-    # one workbook writer and no CLI in library modules (issue 9 item 5, helper "model"): the
-    # template borrows the demo's zip rewriter, and its argparse run() bootstraps the store; both
-    # make the cycle demo.generator → outputs.template → setup → demo.generator
-    ("loaders.outputs.template", "loaders.demo.office_formats"): "one workbook writer (issue 9 item 5)",
-    ("loaders.outputs.template", "loaders.setup"): "CLI out of library modules (issue 9 item 5)",
-    # setup's argparse run() (init --demo) calls the demo, whose ensure_demo calls setup
-    ("loaders.setup", "loaders.demo.generator"): "CLI out of library modules (issue 9 item 5)",
     # commands that print numbers (the weekly briefing, the reminder list) read through queries:
     # they belong above the readers, not inside loaders (to be moved; loaders never import queries)
     ("loaders.cli.briefing", "queries"): "read commands out of loaders/",
@@ -79,19 +72,8 @@ PENDING_LAYERS = {
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 PENDING_SPLIT = {
-    # the demo generator and its office-format writers, the template renderer and the lagging
-    # export: one workbook writer, one Campaign model (issue 9 item 5, helper "model")
-    "loaders.demo.generator": "issue 9 item 5",
-    "loaders.demo.office_formats": "issue 9 item 5",
-    "loaders.demo.office_formats:sheets_to_xlsx": "issue 9 item 5",
-    "loaders.outputs.template:render": "issue 9 item 5",
-    "loaders.outputs.export:lagging_workbook": "issue 9 item 5",
-    "loaders.reference.campaigns:read_campaign": "issue 9 item 5 (one Campaign model)",
-    # the ingest pipeline (helper "hostile": archive.py and hidden_sheets.py split off already)
+    # the ingest pipeline (archive.py and hidden_sheets.py split off already)
     "loaders.ingest.pipeline": "ingest pipeline split",
-    # boundaries (helper "map")
-    "loaders.reference.boundaries": "boundaries split",
-    "loaders.reference.boundaries:match_features": "boundaries split",
 }
 
 
