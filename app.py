@@ -3,11 +3,12 @@ import streamlit as st
 
 from loaders import api
 from ui import session
-from ui.common import connection, current_user, sign_out
+from ui.common import connection, current_user, new_run, sign_out
 from ui.vietnamese import apply_page_style
 
 st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
 apply_page_style()
+new_run()
 
 # Every page: (script, title, icon, address). Built anew on each run (st.Page objects carry their
 # visibility, which depends on the account).

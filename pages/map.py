@@ -226,7 +226,9 @@ polygons = geo.choose_polygons(q("map_boundaries", era=era, province=campaign["p
 data = unit_metrics(code, as_of, window, completion_phase)
 data = data.merge(polygons[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
 drawn = data[data["geojson"].notna()]
-fc = feature_collection(drawn[["unit_code", "unit_name", "geojson"]])
+# outlines simplified for the screen, once per set of polygons (ui/geo.py display_outlines)
+outlines, bounds = geo.display_outlines(tuple(drawn["unit_code"]), tuple(drawn["geojson"].astype(str)))
+fc = feature_collection(drawn[["unit_code", "unit_name"]].assign(geojson=drawn["unit_code"].map(outlines)))
 
 c_metric, c_notes = st.columns([2, 3], vertical_alignment="bottom")
 metric = c_metric.selectbox("Chỉ số", list(METRICS), format_func=lambda m: METRICS[m]["label"],
@@ -301,10 +303,12 @@ for i, label in order:
 approx = on_map[on_map["approximate"].astype(bool)]
 hatched = len(approx) if len(approx) < len(on_map) else 0
 if hatched:
-    fig.add_trace(geo.hatch_trace(approx["geojson"].tolist(), "Ranh giới gần đúng"))
+    # hatched inside the outline as drawn (simplified), so no stroke crosses into a neighbour
+    fig.add_trace(geo.hatch_trace(approx["unit_code"].map(outlines).tolist(), "Ranh giới gần đúng"))
 if selected in set(on_map["unit_code"]):
     fig.add_trace(geo.outline_trace(fc, selected, names[selected]))
-geo.fitted_layout(fig, fc, MAP_HEIGHT, MAP_MIN_WIDTH, title=names.get(selected) if selected else None)
+geo.fitted_layout(fig, fc, MAP_HEIGHT, MAP_MIN_WIDTH, title=names.get(selected) if selected else None,
+                  bounds=bounds)
 
 if metric == "lag":
     legend_when = f"ngày {vn_date(as_of)}"

@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from ui.charts import add_marks, day_line
 from ui.common import KIND_LABELS, campaign_sidebar, q, vn_date
 from ui.vietnamese import plotly_config
 
@@ -49,13 +50,14 @@ else:
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_layout(showlegend=False, height=160 + 40 * len(phases), margin=dict(l=10, r=10, t=60, b=10))
     as_of = pd.Timestamp(campaign["as_of"])
+    lines, notes = [], []
     for i, m in enumerate(milestones.itertuples()):
         x = pd.Timestamp(m.milestone_date)
-        fig.add_vline(x=x, line_dash="dash", line_color="#555")
+        lines.append(day_line(x, "#555", 2, "dash"))
         # stagger labels so neighbouring milestones stay readable
-        fig.add_annotation(x=x, y=1.02 + 0.12 * (i % 2), yref="paper", text=m.milestone_name,
-                           showarrow=False, font=dict(size=11), xanchor="left")
-    fig.add_vline(x=as_of, line_color="#b71c1c")
+        notes.append(dict(x=x, y=1.02 + 0.12 * (i % 2), xref="x", yref="paper", text=m.milestone_name,
+                          showarrow=False, font=dict(size=11), xanchor="left"))
+    add_marks(fig, [*lines, day_line(as_of, "#b71c1c", 2)], notes)
     st.plotly_chart(fig, width="stretch", config=plotly_config())
     table = phases.assign(
         **{"Bắt đầu": phases["start_date"].map(vn_date), "Kết thúc": phases["end_date"].map(vn_date)}

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.common import campaign_sidebar, q, vn_date, vn_number
-from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, add_phases,
-                             week_mid)
+from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, add_marks, band,
+                       phase_marks, week_mid)
 from ui.vietnamese import plotly_config
 
 UNIT_COLORS = ("#1565c0", "#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#5d4037", "#ad1457")
@@ -51,16 +51,15 @@ timeline = timeline[~timeline["week_start"].isin(pending["week_start"])]
 
 def time_axis(fig: go.Figure, height: int, y_title: str) -> go.Figure:
     """Phase bands, milestones, the reference day and the pending weeks on a weekly chart."""
+    shapes, notes = phase_marks(phases, milestones, as_of, x_range)
     if len(pending):
         x0 = pd.Timestamp(pending["week_start"].min())
         x1 = pd.Timestamp(pending["week_end"].max()) + pd.Timedelta(days=1)
-        fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(120,120,120,0.18)", line_width=0, layer="below")
-        fig.add_annotation(x=x0 + (x1 - x0) / 2, y=0.45, yref="paper", text="Chưa đến hạn nộp",
-                           textangle=-90, showarrow=False, font=dict(size=12, color="#444"))
-    add_phases(fig, phases, milestones, as_of, x_range)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=28, b=10), font=FONT,
-                      separators=",.", hovermode="x unified",
-                      legend=dict(orientation="h", y=-0.12, x=0, font=dict(size=13)))
+        shapes.insert(0, band(x0, x1, "rgba(120,120,120,0.18)"))
+        notes.insert(0, dict(x=x0 + (x1 - x0) / 2, y=0.45, xref="x", yref="paper", text="Chưa đến hạn nộp",
+                             textangle=-90, showarrow=False, font=dict(size=12, color="#444")))
+    add_marks(fig, shapes, notes, height=height, margin=dict(l=10, r=10, t=28, b=10), font=FONT,
+              separators=",.", hovermode="x unified", legend=dict(orientation="h", y=-0.12, x=0, font=dict(size=13)))
     fig.update_xaxes(range=x_range, tickformat="%d/%m", dtick=7 * 24 * 3600 * 1000 * 2,
                      ticklabelmode="period", title=None, showgrid=False)
     fig.update_yaxes(title=y_title, rangemode="tozero")

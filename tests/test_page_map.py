@@ -140,6 +140,35 @@ def test_every_commune_of_daklak_is_drawn_once(map_db, monkeypatch, expected):
     assert legend.index("vượt hơn 15 điểm") < legend.index("chậm hơn 15 điểm") < legend.index("Không có dữ liệu")
 
 
+def test_outlines_are_simplified_for_the_screen_and_stay_joined(map_db, monkeypatch):
+    """The map draws outlines simplified to about a pixel of its view (issue 13: the figure was
+    0.87 MB of JSON, copied and checked by plotly on every click): the figure is light, every commune
+    keeps its place and size, and neighbours still share their edges (no gap, no overlap)."""
+    import shapely
+    import shapely.geometry
+
+    at = _app(map_db, monkeypatch)
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert len(spec) < 450_000
+    fig = json.loads(spec)
+    shown = {f["id"]: shapely.geometry.shape(f["geometry"]) for t in _classes(fig) for f in t["geojson"]["features"]}
+    con = db.connect(map_db[0])
+    stored = {c: shapely.from_geojson(g) for c, g in con.execute(
+        "select unit_code, geojson from shipped_boundaries where list_contains(?, unit_code)",
+        [list(shown)]).fetchall()}
+    con.close()
+    assert len(stored) == len(shown) == 102
+    for code, geom in shown.items():
+        assert geom.is_valid, code
+        assert abs(geom.area - stored[code].area) < 0.05 * stored[code].area, code
+        # a pixel of the 520-px view of Đắk Lắk is ~0.004°: no outline moves by more than ~1.5 pixels
+        assert shapely.hausdorff_distance(geom, stored[code]) < 0.006, code
+    union = shapely.union_all(list(shown.values()))
+    # joined: the pieces cover what the stored polygons cover, with no overlap between neighbours
+    assert abs(union.area - shapely.union_all(list(stored.values())).area) < 0.001 * union.area
+    assert abs(sum(g.area for g in shown.values()) - union.area) < 0.001 * union.area
+
+
 def test_default_measure_is_the_overviews_current_phase_progress(map_db, monkeypatch, expected):
     """Same phase, same pace and same "on track" as the overview's card; communes spread over classes."""
     at = _app(map_db, monkeypatch)
@@ -329,7 +358,13 @@ def test_the_setting_switches_back_to_the_approximate_cells(map_db, monkeypatch,
     assert any("Ranh giới gần đúng (dựng từ tọa độ trung tâm)" in c.value for c in at.caption)
     assert not [t for t in fig["data"] if t["type"] == "scattermap"]  # all cells: nothing to tell apart
     drawn = {f["id"]: f["geometry"] for t in _classes(fig) for f in t["geojson"]["features"]}
-    assert all(json.loads(expected["cells"][c]) == g for c, g in drawn.items())
+    # the stored cells, simplified for the screen (issue 13): within about a pixel of the fitted view
+    import shapely
+    import shapely.geometry
+    for c, g in drawn.items():
+        stored, shown = shapely.from_geojson(expected["cells"][c]), shapely.geometry.shape(g)
+        assert shapely.hausdorff_distance(stored, shown) < 0.006, c
+        assert abs(shown.area - stored.area) < 0.02 * stored.area, c
 
 
 def test_the_map_opens_on_the_phase_the_overview_shows(map_db, monkeypatch):

@@ -126,36 +126,58 @@ def steady(delta, color: str = "normal") -> dict:
     return {"delta_color": color}
 
 
-def add_phases(fig: go.Figure, phases: pd.DataFrame, milestones: pd.DataFrame,
-               as_of: date | None = None, x_range: list | None = None) -> go.Figure:
+def phase_marks(phases: pd.DataFrame, milestones: pd.DataFrame, as_of: date | None = None,
+                x_range: list | None = None) -> tuple[list[dict], list[dict]]:
     """Phases as shaded bands with their names, milestones as dashed lines with theirs, and the
-    reference day as a red line, on a figure whose x axis is dates. Labels near the right end of
-    x_range are written to the left of their line, so that none is cut off."""
+    reference day as a red line, for a figure whose x axis is dates: (shapes, annotations) to add
+    with add_marks. Labels near the right end of x_range are written to the left of their line, so
+    that none is cut off."""
     mid = None if x_range is None else x_range[0] + (x_range[1] - x_range[0]) * 0.7
+    shapes, notes = [], []
     for i, p in enumerate(phases.itertuples()):
-        fig.add_vrect(
-            x0=pd.Timestamp(p.start_date), x1=pd.Timestamp(p.end_date) + pd.Timedelta(days=1),
-            fillcolor=PHASE_FILLS[i % 2], line_width=0, layer="below",
-            annotation_text=f"<b>{p.phase_name}</b>", annotation_position="top left",
-            annotation_font=dict(size=13, color="#333"),
-        )
+        x0 = pd.Timestamp(p.start_date)
+        shapes.append(band(x0, pd.Timestamp(p.end_date) + pd.Timedelta(days=1), PHASE_FILLS[i % 2]))
+        notes.append(dict(x=x0, y=1, xref="x", yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                          text=f"<b>{p.phase_name}</b>", font=dict(size=13, color="#333")))
     for i, m in enumerate(milestones.itertuples()):
         x = pd.Timestamp(m.milestone_date)
         if x_range is not None and not (x_range[0] <= x <= x_range[1]):
             continue
         right = mid is not None and x > mid
-        fig.add_vline(x=x, line_dash="dash", line_color="#444", line_width=1.5)
-        fig.add_annotation(x=x, y=0.91 - 0.08 * (i % 2), yref="paper", text=m.milestone_name,
-                           showarrow=False, font=dict(size=12, color="#222"),
-                           xanchor="right" if right else "left", xshift=-3 if right else 3,
-                           bgcolor="rgba(255,255,255,0.85)")
+        shapes.append(day_line(x, "#444", 1.5, "dash"))
+        notes.append(dict(x=x, y=0.91 - 0.08 * (i % 2), xref="x", yref="paper", text=m.milestone_name,
+                          showarrow=False, font=dict(size=12, color="#222"),
+                          xanchor="right" if right else "left", xshift=-3 if right else 3,
+                          bgcolor="rgba(255,255,255,0.85)"))
     if as_of is not None:
         x = pd.Timestamp(as_of) + pd.Timedelta(hours=23, minutes=59)
         right = mid is not None and x > mid
-        fig.add_vline(x=x, line_color="#b71c1c", line_width=2)
-        fig.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", xanchor="right" if right else "left",
-                           text=f"Ngày xem {vn_date(as_of)}", showarrow=False,
-                           font=dict(size=12, color="#b71c1c"))
+        shapes.append(day_line(x, "#b71c1c", 2))
+        notes.append(dict(x=x, y=1, xref="x", yref="paper", yanchor="bottom", xanchor="right" if right else "left",
+                          text=f"Ngày xem {vn_date(as_of)}", showarrow=False, font=dict(size=12, color="#b71c1c")))
+    return shapes, notes
+
+
+# Bands and lines as plain layout shapes added in one update: plotly's add_vrect/add_vline/
+# add_annotation validate the whole layout on every call (~1 s for the timeline's three charts on the
+# shared server, issue 13); the drawing is the same.
+def band(x0, x1, color: str) -> dict:
+    """A shaded band over the whole height of the plot, under the data."""
+    return dict(type="rect", x0=x0, x1=x1, y0=0, y1=1, xref="x", yref="paper", fillcolor=color,
+                line=dict(width=0), layer="below")
+
+
+def day_line(x, color: str, width: float, dash: str = "solid") -> dict:
+    """A vertical line over the whole height of the plot at a date."""
+    return dict(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
+                line=dict(color=color, width=width, dash=dash))
+
+
+def add_marks(fig: go.Figure, shapes: list[dict], annotations: list[dict], **layout) -> go.Figure:
+    """Append shapes and annotations to a figure in one layout update (with any other layout
+    properties)."""
+    fig.update_layout(shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *annotations],
+                      **layout)
     return fig
 
 

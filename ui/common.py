@@ -45,8 +45,21 @@ def writing():
 def data_version() -> int:
     """The one change signal (query data_version): moves with every write, whoever made it; sign-ins
     and exports change no data and do not move it. Part of each cache key, so results stay cached
-    between writes and a command-line ingest shows up at once."""
-    return int(queries.run("data_version", connection())["version"].iloc[0])
+    between writes and a command-line ingest shows up at once. Read once per script run (a page
+    asks a dozen cached questions; each look-up was a query of its own, issue 13): new_run() and
+    data_changed() forget it."""
+    version = st.session_state.get(_VERSION)
+    if version is None:
+        version = st.session_state[_VERSION] = int(queries.run("data_version", connection())["version"].iloc[0])
+    return version
+
+
+_VERSION = "_data_version_this_run"
+
+
+def new_run() -> None:
+    """Called by app.py at the start of every script run: the data version is read again."""
+    st.session_state.pop(_VERSION, None)
 
 
 def _ensure_data(con) -> None:
@@ -81,6 +94,7 @@ def _q(path: str, version: int, access: tuple | None, _user, name: str, **params
 
 def data_changed() -> None:
     """Call after any write so every page recomputes from the store."""
+    st.session_state.pop(_VERSION, None)
     _q.clear()
 
 

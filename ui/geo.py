@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
+import shapely.geometry
+import streamlit as st
 
 NO_DATA = "Không có dữ liệu"
 NO_DATA_COLOR = "#c8c8c8"
@@ -36,6 +38,39 @@ def choose_polygons(rows: pd.DataFrame, mode: str = "official") -> pd.DataFrame:
     return pd.DataFrame({"unit_code": best["unit_code"].to_numpy(), "geojson": best["geojson"].to_numpy(),
                          "source": best["source"].to_numpy(),
                          "approximate": (best["kind"] == "cell").to_numpy()})
+
+
+# The map draws a whole province in a chart about 520 px wide, one pixel being ~0.004° for Đắk Lắk.
+# The stored polygons (~50 m) carry ten times more vertices than a screen can show: 0.87 MB of plotly
+# JSON that plotly copied and validated several times on every run (~2 s, issue 13). The outlines
+# drawn are simplified to about a pixel of the fitted view (no point moves more than ~1 pixel; a
+# quarter of the vertices are left), together (shared edges stay shared: no gap or overlap between
+# neighbours), and rounded to 4 decimals (~11 m); once per set of polygons.
+DISPLAY_PIXELS = 1000      # tolerance = the province's larger extent / DISPLAY_PIXELS
+DISPLAY_DECIMALS = 4
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def display_outlines(codes: tuple[str, ...], geojsons: tuple[str, ...]) -> tuple[dict, tuple | None]:
+    """({unit_code: GeoJSON geometry dict simplified for display}, (min lon, min lat, max lon, max lat)
+    of the original polygons). Cached by the polygons themselves."""
+    if not codes:
+        return {}, None
+    geoms = shapely.from_geojson(list(geojsons))
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    tolerance = max(x1 - x0, y1 - y0) / DISPLAY_PIXELS
+    try:
+        simple = shapely.coverage_simplify(geoms, tolerance)
+    except shapely.errors.GEOSException:
+        # not a clean coverage (a file's polygons overlapping the shipped ones): each on its own
+        simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    simple = shapely.transform(simple, lambda xy: np.round(xy, DISPLAY_DECIMALS))
+    shapes = {}
+    for code, geom, original in zip(codes, simple, geoms):
+        if geom is None or geom.is_empty:     # a sliver that simplified away keeps its own outline
+            geom = original
+        shapes[code] = shapely.geometry.mapping(geom)
+    return shapes, (float(x0), float(y0), float(x1), float(y1))
 
 
 def hatch_lines(geojsons: Sequence[str], per_unit: int = 9) -> tuple[list, list]:
@@ -160,13 +195,15 @@ def layout(fig: go.Figure, fc: dict, width_px: int = 540, legend_title: str | No
     return fig
 
 
-def fitted_layout(fig: go.Figure, fc: dict, height: int, min_width: int, title: str | None = None) -> go.Figure:
+def fitted_layout(fig: go.Figure, fc: dict, height: int, min_width: int, title: str | None = None,
+                  bounds: tuple | None = None) -> go.Figure:
     """A white map of a fixed height whose view holds every polygon of fc when the chart is at least
     min_width pixels wide (the narrowest the page gives it on a 1366-pixel screen): wider screens only add
     margin left and right, so no commune is ever cut at the edges. An optional title (the selected
-    commune) in the top left corner. (Streamlit's plotly.js does not fit map views by itself.)"""
+    commune) in the top left corner. (Streamlit's plotly.js does not fit map views by itself.) bounds:
+    those of fc when known (display_outlines), not walked again."""
     fig.update_layout(
-        map_style="white-bg", **view(bounds_of(fc), width_px=min_width, height_px=height), height=height,
+        map_style="white-bg", **view(bounds or bounds_of(fc), width_px=min_width, height_px=height), height=height,
         margin=dict(l=0, r=0, t=0, b=0), showlegend=False, clickmode="event+select", dragmode=False,
         paper_bgcolor="white", hoverlabel=dict(font_size=13, align="left"),
     )
