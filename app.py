@@ -1,14 +1,14 @@
-"""Theo dõi công tác tuyên truyền — routes only: page config, sign-in, navigation by role, sidebar."""
+"""Theo dõi công tác tuyên truyền — routes only: page config, sign-in, navigation by role, sidebar.
+
+`streamlit run app.py` reads this file twice. The server imports it once as a module (not
+"__main__") and finds `app` below, an st.App: the app's own HTTP routes (the HttpOnly session cookie,
+ui/session.py) beside Streamlit's. Every script run executes it as "__main__": main() draws the page."""
 import streamlit as st
 
 from loaders import api
 from ui import session
 from ui.common import connection, current_user, new_run, sign_out
 from ui.vietnamese import apply_page_style
-
-st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
-apply_page_style()
-new_run()
 
 # Every page: (script, title, icon, address). Built anew on each run (st.Page objects carry their
 # visibility, which depends on the account).
@@ -44,39 +44,57 @@ def _page(key: str, hidden: bool = False) -> st.Page:
     return st.Page(script, title=title, icon=icon, url_path=url, visibility="hidden" if hidden else "visible")
 
 
-user = current_user()
-session.write_cookie()
-if user is None:
-    # Every page is registered (hidden) so that a bookmarked address resolves, without Streamlit's
-    # "page not found" box; the form shows on it, and after sign-in the person lands there.
-    login = st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
-                    default=True)
-    pages = {k: _page(k, hidden=True) for k in PAGES}
-    asked = st.navigation([login, *pages.values()], position="hidden")
-    if asked is not login:
-        st.session_state["auth_wanted"] = next(k for k, p in pages.items() if p.url_path == asked.url_path)
-    user = session.login_form(connection())
+def main() -> None:
+    st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
+    apply_page_style()
+    new_run()
+    user = current_user()
+    session.write_cookie()
     if user is None:
-        st.stop()
-    allowed = [k for keys in NAVIGATION[user.role].values() for k in keys]
-    wanted = st.session_state.pop("auth_wanted", None)
-    st.switch_page(pages[wanted if wanted in allowed else allowed[0]])
+        # Every page is registered (hidden) so that a bookmarked address resolves, without Streamlit's
+        # "page not found" box; the form shows on it, and after sign-in the person lands there.
+        login = st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
+                        default=True)
+        pages = {k: _page(k, hidden=True) for k in PAGES}
+        asked = st.navigation([login, *pages.values()], position="hidden")
+        if asked is not login:
+            st.session_state["auth_wanted"] = next(k for k, p in pages.items() if p.url_path == asked.url_path)
+        user = session.login_form(connection())
+        if user is None:
+            st.stop()
+        allowed = [k for keys in NAVIGATION[user.role].values() for k in keys]
+        wanted = st.session_state.pop("auth_wanted", None)
+        st.switch_page(pages[wanted if wanted in allowed else allowed[0]])
 
-sections = {name: [_page(k) for k in keys] for name, keys in NAVIGATION[user.role].items()}
-allowed = {k for keys in NAVIGATION[user.role].values() for k in keys}
-# pages of other roles stay reachable by address but hidden, and show a refusal instead of a
-# "page not found" box
-others = [_page(k, hidden=True) for k in PAGES if k not in allowed]
-first = next(iter(sections))
-sections[first] = sections[first] + others
-page = st.navigation(sections)
-with st.sidebar:
-    st.caption(f"{user.display_name} · {api.ROLES[user.role]}")
-    if st.button("Đăng xuất", key="logout", icon=":material/logout:"):
-        sign_out()
-        st.rerun()
-if any(page.url_path == p.url_path for p in others):
-    st.warning("Tài khoản của bạn không xem được trang này.")
-    st.page_link(sections[first][0], label=f"Về trang {sections[first][0].title}")
-    st.stop()
-page.run()
+    sections = {name: [_page(k) for k in keys] for name, keys in NAVIGATION[user.role].items()}
+    allowed = {k for keys in NAVIGATION[user.role].values() for k in keys}
+    # pages of other roles stay reachable by address but hidden, and show a refusal instead of a
+    # "page not found" box
+    others = [_page(k, hidden=True) for k in PAGES if k not in allowed]
+    first = next(iter(sections))
+    sections[first] = sections[first] + others
+    page = st.navigation(sections)
+    with st.sidebar:
+        st.caption(f"{user.display_name} · {api.ROLES[user.role]}")
+        if st.button("Đăng xuất", key="logout", icon=":material/logout:"):
+            sign_out()
+            st.rerun()
+    if any(page.url_path == p.url_path for p in others):
+        st.warning("Tài khoản của bạn không xem được trang này.")
+        st.page_link(sections[first][0], label=f"Về trang {sections[first][0].title}")
+        st.stop()
+    page.run()
+
+
+if __name__ == "__main__":
+    main()
+else:
+    # The server's start (see the docstring). Streamlit picks a pages/ folder beside the main script
+    # as an old-style multipage app until a run calls st.navigation: the first session after a start
+    # that opens a page's address (a bookmark) got an English "Page not found" box and the main
+    # page. This app always navigates with st.navigation, so the folder is never the page list;
+    # the switch st.navigation itself sets is set before any session (issue 13).
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    app = st.App(__file__, routes=session.routes())

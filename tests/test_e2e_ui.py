@@ -4,8 +4,10 @@ and the upload flow names units and clears its box. Screenshots land in tests/ar
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 
 import pytest
@@ -26,11 +28,19 @@ ENGLISH = re.compile(r"\b(Upload|Deploy|Page not found|Browse files|Drag and dro
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def demo_file(tmp_path_factory):
+    """The built-in demo, untouched: each server below serves a copy of it."""
     folder = tmp_path_factory.mktemp("e2e_ui")
     path = folder / "demo.duckdb"
     subprocess.run([sys.executable, "-m", "loaders", "demo", "--campaign", "daklak-2025", "--db", str(path),
                     "--out", str(folder / "files")], cwd=ROOT, check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_file, tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e_ui_served") / "demo.duckdb"
+    shutil.copyfile(demo_file, path)
     with served_app(path) as url:
         yield url
 
@@ -80,6 +90,61 @@ def test_a_bookmarked_page_opens_after_sign_in(app_url):
         assert page.url.endswith("/xa-cham-tien-do")
         assert "chậm tiến độ" in page.get_by_test_id("stMain").inner_text()
         screenshot(page, "deep-link-after-sign-in")
+
+
+def test_a_bookmark_opened_first_on_a_fresh_server(demo_file, tmp_path):
+    """The very first page a just-started server shows is a bookmarked one (Streamlit used to answer
+    the first session with "Page not found … Running the app's main page" there)."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_file, path)
+    with served_app(path) as url, browser_page(1366, 768) as page:
+        page.goto(url + "/tien-do")
+        wait_for_app(page)
+        text = page.inner_text("body")
+        assert "Page not found" not in text and "main page" not in text and "Tên đăng nhập" in text
+        _sign_in(page, "lanhdao")           # whose first page is the overview, not this one
+        assert page.url.endswith("/tien-do")
+        main = page.get_by_test_id("stMain").inner_text()
+        assert "Tiến độ" in main and "Page not found" not in page.inner_text("body")
+
+
+def _session_cookie(page, present: bool = True, timeout_s: float = 20) -> dict | None:
+    """The session cookie as the browser keeps it, once it is there (or gone, present=False)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = next((c for c in page.context.cookies() if c["name"] == "cm_session"), None)
+        if (found is not None) == present or time.monotonic() > deadline:
+            return found
+        page.wait_for_timeout(100)
+
+
+def test_the_session_cookie_is_out_of_reach_of_scripts(app_url):
+    """HttpOnly: the page's scripts cannot read the session token, yet a reload keeps the session;
+    sign-out removes the cookie; a made-up code does not get one."""
+    with browser_page() as page:
+        page.goto(app_url)
+        wait_for_app(page)
+        _sign_in(page, "kiemtra")
+        cookie = _session_cookie(page)
+        assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert cookie["expires"] > time.time() + 7 * 3600      # it lasts the working day of a session
+        assert "cm_session" not in page.evaluate("document.cookie")
+        assert cookie["value"] not in page.content()
+        page.reload()
+        wait_for_app(page)
+        assert page.get_by_role("button", name="Đăng nhập").count() == 0
+        assert "Đoàn kiểm tra" in page.get_by_test_id("stSidebar").inner_text()
+        # the cookie route answers only a code the server handed out, once
+        status = page.evaluate("""() => fetch('/_cm/session', {method: 'POST', credentials: 'same-origin',
+            headers: {'X-CM-Session': '1', 'Content-Type': 'text/plain'}, body: 'made-up'}).then(r => r.status)""")
+        assert status == 403
+        assert _session_cookie(page)["value"] == cookie["value"]
+        page.get_by_role("button", name="Đăng xuất").click()
+        wait_for_app(page)
+        assert _session_cookie(page, present=False) is None
+        page.reload()
+        wait_for_app(page)
+        assert page.get_by_role("button", name="Đăng nhập").count() == 1
 
 
 @pytest.mark.parametrize("username", list(ROLES))

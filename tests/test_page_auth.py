@@ -151,3 +151,16 @@ def test_unit_staff_reads_only_their_units(db_path, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert at.selectbox(key="sub_unit").options == ["Phường Tân Lập"]
+
+
+def test_a_token_handed_to_the_cookie_route_is_taken_once_within_its_minute(monkeypatch):
+    """The HttpOnly cookie's hand-over (ui/session.py): the browser gets the token for a one-time code,
+    once; a made-up or an expired code gets nothing."""
+    from ui import session
+
+    code = session.handoff("token-1")
+    assert session.take("made-up") is None
+    assert session.take(code) == "token-1"
+    assert session.take(code) is None
+    monkeypatch.setattr(session, "HANDOFF_SECONDS", -1)
+    assert session.take(session.handoff("token-2")) is None

@@ -4,12 +4,20 @@ The account lives in the Streamlit session (st.session_state) while the browser 
 survive a reload, sign-in also opens a server-side session (loaders.accounts.api.open_session) and
 keeps its signed token in a cookie; a new browser session (reload, bookmark, new tab) reads it back
 with st.context.cookies and resumes the account when the server still holds the session open.
-Streamlit has no API to set a cookie, so a one-line script does it (st.html with JavaScript; the
-token is signed and revocable, but not HttpOnly). Sign-out and a password change end the session
-on the server; sign-out also clears the cookie.
+
+The cookie is HttpOnly: no script of the page can read the token. Only an HTTP response can set
+such a cookie, and a script run talks to the browser over its websocket, so the server has two
+small routes (routes(), served by app.py through st.App): the run that signs in hands the token
+to the server's memory under a one-time code that expires in a minute, and a line of JavaScript
+posts that code to /_cm/session, whose answer sets the cookie (HttpOnly, SameSite=Strict, Secure on
+https, expiring with the session). Sign-out and a stale cookie post to /_cm/signout, which clears
+it. Sign-out and a password change end the session on the server as well.
 """
 from __future__ import annotations
 
+import secrets
+import threading
+import time
 from datetime import datetime
 
 import streamlit as st
@@ -18,6 +26,32 @@ from loaders import api
 
 _PENDING = "_auth_cookie_pending"      # a cookie value to write on this run ("" clears it)
 _CHECKED = "_auth_cookie_checked"      # the cookie token already tried in this browser session
+SET_PATH = "_cm/session"               # the server's routes (under server.baseUrlPath)
+CLEAR_PATH = "_cm/signout"
+HEADER = "X-CM-Session"                # asked of every call: a cross-site form cannot send it
+HANDOFF_SECONDS = 60
+
+# one-time code → (token, expiry): filled by a script run, emptied by the route (same process)
+_handoffs: dict[str, tuple[str, float]] = {}
+_lock = threading.Lock()
+
+
+def handoff(token: str) -> str:
+    """Keep a token for the cookie route; the one-time code the browser posts to get it."""
+    code = secrets.token_urlsafe(24)
+    now = time.monotonic()
+    with _lock:
+        for old in [c for c, (_, until) in _handoffs.items() if until < now]:
+            del _handoffs[old]
+        _handoffs[code] = (token, now + HANDOFF_SECONDS)
+    return code
+
+
+def take(code: str) -> str | None:
+    """The token handed off under code, once, within its minute; else None."""
+    with _lock:
+        token, until = _handoffs.pop(code, (None, 0.0))
+    return token if token and until >= time.monotonic() else None
 
 
 def resume(con) -> bool:
@@ -55,18 +89,59 @@ def end(con) -> None:
 
 
 def write_cookie() -> None:
-    """Write (or clear) the session cookie if sign-in or sign-out asked for it. Called by app.py on
-    every run before the page, so the script runs in a run that finishes."""
+    """Set (or clear) the session cookie if sign-in or sign-out asked for it: a line of JavaScript
+    posts to the server's cookie route (routes()). Called by app.py on every run before the page, so
+    the script runs in a run that finishes."""
     value = st.session_state.pop(_PENDING, None)
     if value is None:
         return
-    age = api.SESSION_MINUTES * 60 if value else 0
-    # the token is base64url and dots only: nothing to escape
+    base = _base_path()
+    if value:
+        url, body = f"{base}/{SET_PATH}", handoff(value)
+    else:
+        url, body = f"{base}/{CLEAR_PATH}", ""
+    # the url and the one-time code are URL-safe text: nothing to escape
     st.html(
-        "<script>document.cookie = '" + api.COOKIE + "=" + value + "; path=/; max-age=" + str(age)
-        + "; SameSite=Strict' + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        f"<script>fetch('{url}', {{method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'{HEADER}': '1', 'Content-Type': 'text/plain'}}, body: '{body}'}});</script>",
         unsafe_allow_javascript=True, width=1,
     )
+
+
+def _base_path() -> str:
+    """'' or '/prefix' (server.baseUrlPath), where Streamlit and the cookie routes are served."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def routes() -> list:
+    """The server's cookie routes (Starlette), mounted by app.py through st.App."""
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    def cookie_args(request) -> dict:
+        return dict(path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https")
+
+    async def set_cookie(request) -> Response:
+        if request.headers.get(HEADER) != "1":
+            return Response(status_code=403)
+        token = take((await request.body()).decode("ascii", "replace").strip())
+        if token is None:
+            return Response(status_code=403)
+        response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+        response.set_cookie(api.COOKIE, token, max_age=api.SESSION_MINUTES * 60, **cookie_args(request))
+        return response
+
+    async def clear_cookie(request) -> Response:
+        if request.headers.get(HEADER) != "1":
+            return Response(status_code=403)
+        response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+        response.delete_cookie(api.COOKIE, **cookie_args(request))
+        return response
+
+    base = _base_path()
+    return [Route(f"{base}/{SET_PATH}", set_cookie, methods=["POST"]),
+            Route(f"{base}/{CLEAR_PATH}", clear_cookie, methods=["POST"])]
 
 
 def login_form(con) -> api.User | None:
