@@ -5,8 +5,10 @@ store up at first start, upload report files, build a template, edit a campaign'
 boundary files, sign in, record an event. Each writer refreshes the weekly rollup in or right after
 its transaction (loaders/store/rollup.py), so a read never has to.
 
-The names the UI needs besides (connection holder, constants, file builders) are re-exported here,
-so that the layers test (tests/test_layers.py) can hold the UI to this one module of loaders.
+The names the UI needs besides (connection holder, constants, exceptions, file builders) are
+re-exported here, so that the layers test (tests/test_layers.py) can hold the UI to this one module of
+loaders. Only named functions, classes and constants leave this module, never a whole module: a
+caller sees exactly what the UI may use (the test checks it).
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ import duckdb
 
 from loaders import setup
 from loaders.accounts import auth
-from loaders.accounts import contacts  # noqa: F401 (unit contacts and reminders: ui/contacts.py, pages/reminders.py)
+from loaders.accounts import contacts
 from loaders.accounts import settings_edit
+from loaders.accounts.contacts import ContactError, SmtpSettings  # noqa: F401
 from loaders.accounts.auth import (COOKIE, ROLES, SESSION_MINUTES, AuthError, User,  # noqa: F401
                                    close_session, open_session, resume_session, session_expired)
 from loaders.accounts.settings_edit import WEEKDAY_LABELS, SettingsError  # noqa: F401
@@ -29,18 +32,45 @@ from loaders.ingest import annotate
 from loaders.ingest.unclassified import MAPPERS, MappingError, map_wording, undo_mapping  # noqa: F401
 from loaders.ingest import pipeline
 from loaders.ingest.pipeline import FileResult
-from loaders.outputs import briefing  # noqa: F401 (the weekly briefing: ui/briefing.py)
+from loaders.outputs import briefing
 from loaders.outputs import template
 from loaders.outputs.export import csv_bytes, lagging_workbook  # noqa: F401
 from loaders.reference import boundaries, unit_codes
 from loaders.reference.boundaries import (SOURCE_FILE_PREFIX, BoundaryFileError,  # noqa: F401
                                           feature_collection, read_boundary_file)
-from loaders.reference.boundaries import shipped  # noqa: F401 (the shipped polygons: mode, attribution)
+from loaders.reference.boundaries import shipped
+from loaders.reference.boundaries.shipped import ATTRIBUTION as BOUNDARY_ATTRIBUTION  # noqa: F401
 from loaders.reference.campaigns import KIND_NAMES  # noqa: F401
 from loaders.store import db, rollup
 from loaders.store.db import DatabaseBusy, SharedConnection, db_path  # noqa: F401
 
 Progress = Callable[[int, int, str], None]
+
+# What the UI may use, and all it may use (tests/test_layers.py holds ui/, pages/ and app.py to these
+# names): functions, classes and constants, never a module.
+__all__ = [
+    # first start, the connection and its errors
+    "prepare", "db_path", "SharedConnection", "DatabaseBusy", "KIND_NAMES",
+    # reports and templates
+    "upload_items", "upload", "uploaded", "annotated_workbook", "FileResult", "template_workbook",
+    "template_filename",
+    # wordings kept aside
+    "MAPPERS", "MappingError", "map_wording", "undo_mapping",
+    # campaign settings
+    "WEEKDAY_LABELS", "SettingsError", "overlaps_allowed", "update_details", "update_schedule",
+    "update_tasks", "restore_campaign_file",
+    # documents
+    "build_briefing", "csv_bytes", "lagging_workbook",
+    # unit contacts and reminders
+    "ContactError", "SmtpSettings", "read_contact_list", "import_contacts", "update_contact",
+    "contact_template", "reminder_rows", "smtp_settings", "send_reminders",
+    # boundaries
+    "BOUNDARY_ATTRIBUTION", "SOURCE_FILE_PREFIX", "BoundaryFileError", "boundary_mode",
+    "feature_collection", "read_boundary_file", "match_boundaries", "import_boundaries",
+    # accounts, sessions, the audit log
+    "COOKIE", "ROLES", "SESSION_MINUTES", "AuthError", "User", "has_accounts", "sign_in",
+    "open_session", "resume_session", "close_session", "session_expired", "record_event",
+]
 
 
 # -- first start ----------------------------------------------------------------------------------
@@ -130,7 +160,53 @@ def restore_campaign_file(con, code: str, actor: str) -> str:
     return settings_edit.restore_from_file(con, code, actor=actor)
 
 
+# -- documents built from what the pages show -------------------------------------------------------
+
+def build_briefing(run, code: str, as_of, week: date | None = None, phase: int | None = None) -> bytes:
+    """The weekly (week=) or phase (phase=) briefing as a .docx, its numbers read through run(name,
+    **params) — the page's own named queries, so the document says what the page shows."""
+    return briefing.build(run, code, as_of, week=week, phase=phase)
+
+
+# -- unit contacts and reminders (contacts.py checks the role and audits each change) ---------------
+
+def read_contact_list(data: bytes, file_name: str, units):
+    return contacts.read_contact_list(data, file_name, units)
+
+
+def import_contacts(con, code: str, rows: list[dict], user) -> int:
+    return contacts.import_contacts(con, code, rows, user)
+
+
+def update_contact(con, code: str, unit_code: str, values: dict, user) -> bool:
+    return contacts.update_contact(con, code, unit_code, values, user)
+
+
+def contact_template(units) -> bytes:
+    return contacts.contact_template(units)
+
+
+def reminder_rows(campaign: dict, grid, unit_contacts, sent, as_of):
+    return contacts.reminder_rows(campaign, grid, unit_contacts, sent, as_of)
+
+
+def smtp_settings() -> SmtpSettings | None:
+    """The mail server configured in the environment (CM_SMTP_*), None when there is none;
+    ContactError when it is configured wrongly."""
+    return SmtpSettings.from_env()
+
+
+def send_reminders(con, code: str, rows, settings: SmtpSettings, user) -> list[dict]:
+    return contacts.send_reminders(con, code, rows, settings, user)
+
+
 # -- boundaries -------------------------------------------------------------------------------------
+
+def boundary_mode() -> str:
+    """Which polygons the map draws: 'official' (shipped and imported) or 'approximate'
+    (CM_MAP_BOUNDARIES)."""
+    return shipped.mode()
+
 
 def match_boundaries(con, gdf, era: str, province: str):
     return boundaries.match_features(con, gdf, era, province)

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders.api import csv_bytes, feature_collection, shipped
+from loaders.api import BOUNDARY_ATTRIBUTION, boundary_mode, csv_bytes, feature_collection
 from ui import geo
 from ui.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
                           vn_date, vn_number, vn_percent)
@@ -221,7 +221,7 @@ completion_phase = window or current_phase
 started = progress.loc[pd.to_datetime(progress["start_date"]) <= pd.Timestamp(as_of), "phase_number"].tolist()
 phase_names = progress.set_index("phase_number")["phase_name"].to_dict()
 
-mode = shipped.mode()
+mode = boundary_mode()
 polygons = geo.choose_polygons(q("map_boundaries", era=era, province=campaign["province_code"]), mode)
 data = unit_metrics(code, as_of, window, completion_phase)
 data = data.merge(polygons[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
@@ -324,13 +324,13 @@ legend = geo.class_table_html(f"{spec['label']} — {legend_when}", items, hatch
                               note=f"{len(data)} đơn vị cấp xã của kế hoạch.")
 
 if len(on_map) and not len(approx):
-    boundary_note = shipped.ATTRIBUTION
+    boundary_note = BOUNDARY_ATTRIBUTION
 elif len(approx) == len(on_map):
     boundary_note = ("Ranh giới gần đúng (dựng từ tọa độ trung tâm), không phải ranh giới chính thức"
                      + (" (CM_MAP_BOUNDARIES=approximate)." if mode == "approximate" else "."))
 else:
     boundary_note = (f"{len(approx)}/{len(on_map)} đơn vị dùng ranh giới gần đúng (gạch chéo). "
-                     + shipped.ATTRIBUTION)
+                     + BOUNDARY_ATTRIBUTION)
 
 col_map, col_detail = st.columns([3, 2], gap="medium")
 with col_map:

@@ -8,15 +8,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders.api import contacts
+from loaders.api import ContactError, reminder_rows, send_reminders, smtp_settings
 from ui.common import campaign_sidebar, current_user, data_changed, q, vn_date, writing
 
 campaign = campaign_sidebar()
 code, as_of = campaign["campaign_code"], campaign["as_of"]
 user = current_user()
 
-rows = contacts.reminder_rows(campaign, q("submission_grid", campaign=code, as_of=as_of),
-                              q("unit_contacts", campaign=code), q("reminder_log", campaign=code), as_of)
+rows = reminder_rows(campaign, q("submission_grid", campaign=code, as_of=as_of),
+                     q("unit_contacts", campaign=code), q("reminder_log", campaign=code), as_of)
 
 st.title(f"Nhắc nộp báo cáo — {campaign['province_name']}")
 flash = st.session_state.pop("rem_flash", None)
@@ -52,8 +52,8 @@ if rows[["phone", "email", "zalo"]].isna().all(axis=1).any():
 if user is not None and user.is_admin:
     settings, problem = None, None
     try:
-        settings = contacts.SmtpSettings.from_env()
-    except contacts.ContactError as e:
+        settings = smtp_settings()
+    except ContactError as e:
         problem = str(e)
     if settings is None:
         st.info(problem or "Chưa cấu hình máy chủ thư (CM_SMTP_HOST …, xem README): sao chép tin nhắn bên dưới "
@@ -72,8 +72,8 @@ if user is not None and user.is_admin:
                 st.session_state.pop("rem_confirm", None)
                 try:
                     with writing() as con:
-                        results = contacts.send_reminders(con, code, rows, settings, user)
-                except contacts.ContactError as e:
+                        results = send_reminders(con, code, rows, settings, user)
+                except ContactError as e:
                     st.session_state["rem_flash"] = ("error", str(e))
                 else:
                     sent = [r for r in results if r["status"] == "sent"]

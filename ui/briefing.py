@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from loaders.api import briefing
+from loaders.api import build_briefing
 from ui.common import audit_event, connection, current_user, q
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -24,7 +24,7 @@ def _builder(code: str, as_of, **period):
     def run(name: str, **params) -> pd.DataFrame:
         return queries.run(name, con=con, user=user, **params)
 
-    return lambda: briefing.build(run, code, as_of, **period)
+    return lambda: build_briefing(run, code, as_of, **period)
 
 
 def briefing_buttons(campaign: dict, phase: dict | None) -> None:

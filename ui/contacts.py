@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from loaders.api import contacts
+from loaders.api import ContactError, contact_template, import_contacts, read_contact_list, update_contact
 from ui.common import connection, current_user, data_changed, q
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,15 +21,15 @@ def _import(code: str, units: pd.DataFrame) -> None:
     if upload is None:
         return
     try:
-        rows = contacts.read_contact_list(upload.getvalue(), upload.name, units)
-    except contacts.ContactError as e:
+        rows = read_contact_list(upload.getvalue(), upload.name, units)
+    except ContactError as e:
         st.error("Chưa nhập: tệp có lỗi, hãy sửa rồi tải lên lại.\n\n" + "\n".join(f"- {p}" for p in e.problems))
         return
     names = dict(zip(units["unit_code"], units["unit_name"]))
     st.dataframe(pd.DataFrame([{"Đơn vị": names[r["unit_code"]], **{COLUMNS[k]: r.get(k) or "" for k in COLUMNS}}
                                for r in rows]), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(rows)))
     if st.button(f"Lưu danh bạ ({len(rows)} đơn vị)", type="primary", key=f"con_import_{code}"):
-        changed = contacts.import_contacts(connection(), code, rows, current_user())
+        changed = import_contacts(connection(), code, rows, current_user())
         data_changed()
         st.session_state["con_flash"] = f"Đã lưu liên hệ của {changed} đơn vị (các đơn vị khác không thay đổi)."
         st.session_state.pop(f"con_upload_{code}", None)
@@ -49,9 +49,9 @@ def _edit(code: str, units: pd.DataFrame, version: int) -> None:
         if before.equals(after):
             continue
         try:
-            changed += contacts.update_contact(connection(), code, unit, {k: after[label] for k, label in COLUMNS.items()},
-                                               current_user())
-        except contacts.ContactError as e:
+            changed += update_contact(connection(), code, unit, {k: after[label] for k, label in COLUMNS.items()},
+                                      current_user())
+        except ContactError as e:
             errors.append(f"{after['Đơn vị']}: {e}")
     if changed:
         data_changed()
@@ -70,7 +70,7 @@ def contacts_tab(campaign: dict) -> None:
         st.success(flash)
     st.caption("Người liên hệ của từng đơn vị báo cáo, dùng ở trang **Nhắc nộp báo cáo** và lệnh "
                "`python -m loaders remind`. Mọi thay đổi được ghi vào nhật ký.")
-    st.download_button("Tải danh bạ hiện có (Excel, để điền)", data=contacts.contact_template(units),
+    st.download_button("Tải danh bạ hiện có (Excel, để điền)", data=contact_template(units),
                        file_name=f"danh-ba_{code}.xlsx", mime=XLSX, icon=":material/download:", key=f"con_tpl_{code}")
     _import(code, units)
     _edit(code, units, st.session_state.setdefault("con_version", 0))
