@@ -168,7 +168,7 @@ def breakdown(folder: Path, work: Path) -> list[tuple[str, float, float]]:
     from loaders import setup as bs
     from loaders.store import db as dbm
     from loaders.ingest import pipeline as ingest
-    from loaders.ingest import validate
+    from loaders.ingest import checks
     from loaders.ingest import vnencoding
     from loaders.ingest import reader
 
@@ -196,13 +196,13 @@ def breakdown(folder: Path, work: Path) -> list[tuple[str, float, float]]:
         (dbm, "migrate", wrap(dbm, "migrate", "cold: schema migrations")),
         (bs, "ensure_ready", wrap(bs, "ensure_ready", "cold: master data, indicators, campaigns")),
         (ingest, "read_workbook", wrap(ingest, "read_workbook", "read: calamine grids (reader.py)")),
-        (ingest, "parse", wrap(ingest, "parse", "parse: tables, matching, values (parser/)")),
+        (ingest, "parse_with_hidden", wrap(ingest, "parse_with_hidden", "parse: tables, matching, values (parser/)")),
         (vnencoding, "detect_many",
          wrap(vnencoding, "detect_many", "parse: legacy-encoding detection (vnencoding)")),
         (ingest.Ingestor, "_check_sections", wrap(ingest.Ingestor, "_check_sections", "check: periods, duplicates")),
         (ingest.Ingestor, "_posting_counts", wrap(ingest.Ingestor, "_posting_counts", "check: posting counts")),
-        (ingest, "plausibility", wrap(ingest, "plausibility", "check: plausibility SQL (validate.py)")),
-        (ingest, "earlier_sums", wrap(ingest, "earlier_sums", "check: lũy kế sums SQL (validate.py)")),
+        (checks, "plausibility", wrap(checks, "plausibility", "check: plausibility SQL (validate.py)")),
+        (checks, "earlier_sums", wrap(checks, "earlier_sums", "check: lũy kế sums SQL (validate.py)")),
         (ingest.Ingestor, "_context_checks", wrap(ingest.Ingestor, "_context_checks", "check: other context")),
         (ingest.Ingestor, "_write", wrap(ingest.Ingestor, "_write", "write: bulk inserts")),
         (ingest.Ingestor, "_audit", wrap(ingest.Ingestor, "_audit", "write: audit rows")),

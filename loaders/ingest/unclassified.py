@@ -1,6 +1,6 @@
 """Rows no indicator was stored under, and the wordings people map (issue 10; migration 060).
 
-- `store_rows(con, campaign, subs)`: the rows a batch of accepted reports kept aside (pipeline._write).
+- `store_rows(con, campaign, subs)`: the rows a batch of accepted reports kept aside (batch_write.WriterMixin._write).
 - `map_wording(con, key, label, indicator_code, campaign_code, user)`: a wording mapped once, to an
   indicator or to nothing ("không tính"), for one campaign or for all (campaign_code None). Applied at
   once to every stored row with that wording that is still waiting: its value is added to its report's
