@@ -14,10 +14,15 @@ from loaders.reference import masterdata
 from loaders.reference import unit_codes
 
 
-def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[str, object]:
-    """Bring a migrated database to a usable state: units, indicators, campaigns, map polygons."""
+def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False,
+                 map_boundaries: bool = True, refresh: bool = True) -> dict[str, object]:
+    """Bring a migrated database to a usable state: units, indicators, campaigns, map polygons.
+
+    map_boundaries=False leaves the polygons and approximate cells out (the ingest command: storing
+    reports reads none of them, and they are a third of a new database's setup); the app's start
+    (loaders/api.py: prepare) loads them when the store has none. refresh=False: the caller refreshes
+    the rollup itself right after (the ingest command, once for the setup and its reports)."""
     from loaders.reference import campaigns
-    from loaders.reference.boundaries import shipped
 
     done: dict[str, object] = {}
     # a store built before official commune codes is rewritten once, before any reload (its units
@@ -33,6 +38,10 @@ def ensure_ready(con: duckdb.DuckDBPyConnection, reload: bool = False) -> dict[s
     done["campaigns"] = campaigns.load_all(con)
     # after the units (a master-data reload or a code rewrite resets their centres) and the campaigns
     # (whose provinces get approximate cells): the map never writes
-    done["boundaries"] = shipped.ensure_map_boundaries(con, reload="masterdata" in done or "unit_codes" in done)
-    rollup.refresh(con)       # what was just loaded or changed: the writer refreshes, reads never write
+    if map_boundaries:
+        from loaders.reference.boundaries import shipped   # shapely and pyarrow: only when needed
+
+        done["boundaries"] = shipped.ensure_map_boundaries(con, reload="masterdata" in done or "unit_codes" in done)
+    if refresh:
+        rollup.refresh(con)   # what was just loaded or changed: the writer refreshes, reads never write
     return done

@@ -104,6 +104,26 @@ def test_a_new_database_is_created_and_made_ready(tmp_path):
     assert r.returncode == 0, r.stderr
     assert lines(r.stdout)[0]["status"] == "accepted"
     assert db.exists()
+    # made ready for ingest: every campaign's rollup fresh; the map's polygons are left to the app's
+    # start (ingest reads none of them), which loads them
+    from loaders import api
+    from loaders.store import db as store
+    from loaders.store import rollup
+
+    con = store.connect(db, read_only=True)       # read only: nothing refreshed on opening
+    try:
+        assert rollup.stale(con) == [] and rollup.is_fresh(con)
+        assert con.execute("select count(*) from campaigns").fetchone()[0] >= 5
+        assert con.execute("select count(*) from shipped_boundaries").fetchone()[0] == 0
+    finally:
+        con.close()
+    con = store.connect(db)
+    try:
+        api.prepare(con, demo=False)
+        assert con.execute("select count(*) from shipped_boundaries").fetchone()[0] > 3000
+        assert con.execute("select count(*) from submissions").fetchone()[0] == 1
+    finally:
+        con.close()
 
 
 def test_unknown_row_accepted_with_a_warning_then_mapped_without_sending_again(db_path, tmp_path):

@@ -20,7 +20,7 @@ import sys
 import time
 
 from loaders.cli.progress import Bar
-from loaders.store import db
+from loaders.store import db, rollup
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -53,13 +53,20 @@ def run(args: argparse.Namespace) -> int:
         if not ready:
             from loaders import setup as bootstrap
 
-            bootstrap.ensure_ready(con)
+            # no map polygons: ingest reads none; the app's start loads them (api.prepare). One rollup
+            # refresh after the reports, for the setup and them (a kill in between: the next opening
+            # for writing refreshes what is stale, db.connect)
+            bootstrap.ensure_ready(con, map_boundaries=False, refresh=False)
         known = [c for (c,) in con.execute("select code from campaigns order by code").fetchall()]
         if args.campaign not in known:
+            if not ready:
+                rollup.refresh(con)
             return _usage_error(f"không có kế hoạch “{args.campaign}”. Các kế hoạch: {', '.join(known) or '(chưa có)'}.")
         progress = None if args.json else Bar(sys.stderr, label_width=40)
         try:
-            results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress)
+            results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress, refresh=ready)
+            if not ready:
+                rollup.refresh(con)     # every stale campaign: the new ones and the reports' one
         except UnknownCampaign as e:
             return _usage_error(str(e))
         if progress:

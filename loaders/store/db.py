@@ -4,8 +4,9 @@ The database path comes from the CM_DB environment variable, default data/db/cam
 (an ignored folder).
 
 Migrations (tables only) are numbered .sql files in loaders/store/migrations/, applied in order,
-each in its own transaction, and recorded in schema_migrations with the file's checksum, so opening
-an older database upgrades it in place and opening a current one changes nothing. A migration that
+each in its own transaction (all in one on a new database), and recorded in schema_migrations with
+the file's checksum, so opening an older database upgrades it in place and opening a current one
+changes nothing. A migration that
 has been released is never edited: a database whose applied migration differs from the shipped file
 is refused (SchemaMismatch) instead of running with a schema nobody tested.
 
@@ -126,22 +127,30 @@ def migrate(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]] | None
     # Apply by set membership, not "greater than the max": migrations written on parallel branches
     # may land with numbers below one already applied.
     done = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
-    applied = []
-    for version, path in files:
-        if version in done:
-            continue
+    todo = [(v, p) for v, p in files if v not in done]
+    if not done and todo:
+        # a new database: every migration in one transaction (half the CPU of one commit each, and
+        # all or nothing: a start stopped half way leaves an empty file that the next start builds)
         with transaction(con):
-            con.execute(path.read_text(encoding="utf-8"))
-            # a database older than migration 050 lacks the column until 050 adds it
-            if _has_checksums(con):
-                con.execute("insert into schema_migrations (version, name, applied_at, checksum) "
-                            "values (?, ?, ?, ?)", [version, path.name, datetime.now(), checksum(path)])
-            else:
-                con.execute("insert into schema_migrations (version, name, applied_at) values (?, ?, ?)",
-                            [version, path.name, datetime.now()])
-        applied.append(version)
+            for version, path in todo:
+                _apply(con, version, path)
+    else:
+        for version, path in todo:
+            with transaction(con):
+                _apply(con, version, path)
     _record_checksums(con, files)
-    return applied
+    return [v for v, _ in todo]
+
+
+def _apply(con: duckdb.DuckDBPyConnection, version: int, path: Path) -> None:
+    con.execute(path.read_text(encoding="utf-8"))
+    # a database older than migration 050 lacks the column until 050 adds it
+    if _has_checksums(con):
+        con.execute("insert into schema_migrations (version, name, applied_at, checksum) "
+                    "values (?, ?, ?, ?)", [version, path.name, datetime.now(), checksum(path)])
+    else:
+        con.execute("insert into schema_migrations (version, name, applied_at) values (?, ?, ?)",
+                    [version, path.name, datetime.now()])
 
 
 def _record_checksums(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]]) -> None:
