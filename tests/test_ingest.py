@@ -354,6 +354,75 @@ def test_batch_speed_on_template_files(con, tmp_path):
     assert len(results) / cpu > 40          # loose: the target (≥ 200 files/s) is measured by the benchmark
 
 
+
+def _stored(con) -> list[tuple]:
+    """What a batch left in the store, without ids and arrival times."""
+    return [con.execute(q).fetchall() for q in (
+        "select unit_code, period_start, period_end, version, is_current, file_name, sheet, file_hash, file_size, "
+        "source_format, messages::varchar from submissions order by file_name, sheet, period_start",
+        "select s.file_name, v.indicator_code, v.value, v.cumulative, v.sheet, v.cell from report_values v "
+        "join submissions s on s.id = v.submission_id order by all",
+        "select action, object, details->>'status', details->>'hash', details->>'errors' from audit_log "
+        "where action like 'ingest.%' order by logged_at, object",
+        "select campaign_code, rows from rollup_state where campaign_code <> '*' order by all")]
+
+
+def test_a_folder_read_by_worker_processes_is_stored_as_by_one(db_path, tmp_path, monkeypatch):
+    """Many files are read and parsed by worker processes (parallel.py) while one writer stores them:
+    the results, their order and the store are exactly those of one process; files already received
+    are still "unchanged" without being read again, and a corrected file replaces the old one."""
+    import shutil
+    import zipfile
+
+    from loaders.ingest import parallel
+    from loaders.outputs.template import TemplateFiller
+    from loaders.store import db
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    con = db.connect(db_path)
+    filler = TemplateFiller(con, CAMPAIGN)
+    units = _units(con, parallel.MIN_FILES)
+    for i, u in enumerate(units):
+        (folder / filler.filename(u, W1[0])).write_bytes(filler.fill(u, W1[0], {"mxh_facebook": i, "tq_co": 5}))
+    (folder / "zz-same.xlsx").write_bytes((folder / filler.filename(units[0], W1[0])).read_bytes())
+    (folder / "zz-bad.xlsx").write_bytes(b"garbage")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.xlsx", filler.fill(units[1], W2[0], {"mxh_facebook": 7}))
+        z.writestr("b.xlsx", b"not a workbook")
+    (folder / "zz-archive.zip").write_bytes(buf.getvalue())
+    con.close()
+    other = tmp_path / "other.duckdb"
+    shutil.copyfile(db_path, other)
+
+    outcomes = {}
+    for workers, path in (("0", db_path), ("2", other)):
+        monkeypatch.setenv("CM_INGEST_WORKERS", workers)
+        assert (parallel.workers_wanted(parallel.MIN_FILES + 3) > 0) == (workers == "2")
+        con = db.connect(path)
+        seen = []
+        results = ingest_paths(con, [folder], CAMPAIGN, progress=lambda i, n, name: seen.append(i))
+        again = ingest_paths(con, [folder], CAMPAIGN)
+        outcomes[workers] = ([json.dumps(r.to_json(), ensure_ascii=False) for r in results],
+                             [r.status for r in again], seen, _stored(con))
+        con.close()
+    assert outcomes["0"] == outcomes["2"]
+    statuses = [json.loads(r)["status"] for r in outcomes["2"][0]]
+    assert statuses.count("accepted") == len(units) + 1 and statuses.count("rejected") == 2
+    assert statuses.count("unchanged") == 1                    # the same bytes twice in one batch
+    assert outcomes["2"][1].count("unchanged") == len(units) + 2
+    assert outcomes["2"][2] == list(range(1, len(units) + 4))  # progress once per file, in order
+
+    # a corrected report replaces the old one, read by the workers too
+    (folder / filler.filename(units[2], W1[0])).write_bytes(filler.fill(units[2], W1[0], {"mxh_facebook": 99}))
+    con = db.connect(other)
+    fixed = ingest_paths(con, [folder], CAMPAIGN)
+    assert [r.status for r in fixed].count("accepted") == 1
+    assert current_values(con, units[2]) == {(W1[0], "mxh_facebook"): 99}
+    con.close()
+
+
 # --------------------------------------------------------------------------- annotation
 
 def test_annotated_workbook_marks_the_cells_at_fault(con):

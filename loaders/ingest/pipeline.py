@@ -31,7 +31,6 @@ against the campaign and the store, batch_write.py the writing of a queued batch
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -40,15 +39,14 @@ from typing import Callable, Iterable
 import duckdb
 
 from loaders.store import rollup
-from loaders.ingest import limits
 from loaders.ingest.archive import upload_items
 from loaders.ingest.batch_write import Pending, PendingSubmission, WriterMixin
 from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.checks import ChecksMixin, platform_indicator, sorted_messages
-from loaders.ingest.hidden_sheets import parse_with_hidden
 from loaders.reference.campaign_model import Campaign
-from loaders.ingest.reader import ReadError, read_workbook
 from loaders.ingest.parser import ParsedReport
+from loaders.ingest.parallel import prepared_files
+from loaders.ingest.prepare import Prepared, prepare, unread
 from loaders.ingest.validate import FileResult, Message, dmy, message
 
 __all__ = ["Message", "FileResult", "check_bytes", "ingest_bytes", "ingest_paths", "Ingestor",
@@ -125,26 +123,23 @@ class Ingestor(ChecksMixin, WriterMixin):
 
     # ---- checking
 
-    def check(self, data: bytes, file_name: str, context: bool = True,
-              parse_unchanged: bool = False) -> tuple[FileResult, ParsedReport | None]:
+    def check(self, data: bytes | None, file_name: str, context: bool = True,
+              parse_unchanged: bool = False, prepared: Prepared | None = None) -> tuple[FileResult, ParsedReport | None]:
         """What ingest would decide, without writing. context: run the checks against the store;
-        parse_unchanged: parse a file already received too (its ParsedReport is returned)."""
-        digest = hashlib.sha256(data).hexdigest()
+        parse_unchanged: parse a file already received too (its ParsedReport is returned);
+        prepared: the file already read and parsed (prepare.py; data may then be None)."""
+        prep = prepared or unread(data)
+        digest = prep.digest
         result = FileResult(file_name, "rejected", None, None, None, [], [], digest, [])
         known = self.hashes.get(digest)
         if known and not parse_unchanged:
             return self._unchanged(result, known), None
-        deadline = limits.Deadline(self.budget_s)
-        try:
-            wb = read_workbook(data, deadline)
-            parsed = parse_with_hidden(wb, file_name, self.ix)
-            deadline.check()          # a file past its budget is refused before anything is written
-        except ReadError as e:
-            result.messages.append(message("error", file_name, str(e)))
+        if not prep.read:
+            prep = prepare(prep.data, file_name, self.ix, self.budget_s, digest)
+        if prep.error is not None:
+            result.messages.append(message("error", file_name, prep.error))
             return result, None
-        except limits.LimitError as e:
-            result.messages.append(message("error", file_name, str(e)))
-            return result, None
+        parsed = prep.parsed
         msgs = list(parsed.messages)
         unit = parsed.unit.code if parsed.unit else None
         result.unit_code = unit
@@ -166,16 +161,19 @@ class Ingestor(ChecksMixin, WriterMixin):
                                    known), parsed
         return result, parsed
 
-    def add(self, data: bytes, file_name: str, refusal: str | None = None) -> FileResult:
+    def add(self, data: bytes | None, file_name: str, refusal: str | None = None,
+            prepared: Prepared | None = None) -> FileResult:
         """Check one file and queue what it writes (call flush() to write the queue). refusal: the file is
-        refused with this reason, unread (a member an archive could not give; see upload_items)."""
+        refused with this reason, unread (a member an archive could not give; see upload_items).
+        prepared: the file already read and parsed (a worker of parallel.py; data may then be None)."""
+        prepared = prepared or unread(data)
         if refusal is not None:
             result = FileResult(file_name, "rejected", None, None, None, [],
-                                [message("error", file_name, refusal)], hashlib.sha256(data).hexdigest(), [])
-            self.pending.audits.append((result, len(data)))
+                                [message("error", file_name, refusal)], prepared.digest, [])
+            self.pending.audits.append((result, prepared.size))
             self.pending.results.append(result)
             return result
-        result, parsed = self.check(data, file_name, context=False)
+        result, parsed = self.check(None, file_name, context=False, prepared=prepared)
         if result.status == "accepted" and self.user is not None and \
                 not self.user.may_upload_for(self.code, result.unit_code):
             # the unit is read from the file itself, so a crafted file cannot store for another unit
@@ -186,7 +184,7 @@ class Ingestor(ChecksMixin, WriterMixin):
             result.messages.insert(0, message(
                 "error", file_name, f"Tài khoản {self.user.username} không được nộp báo cáo cho "
                                     f"{self._unit_name(result.unit_code)}; tài khoản chỉ nộp cho: {allowed}."))
-        size = len(data)
+        size = prepared.size
         self.pending.audits.append((result, size))
         self.pending.results.append(result)
         if result.status != "accepted":
@@ -270,25 +268,23 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str | os.PathLi
     ing = Ingestor(con, campaign_code, actor)
     results = []
     n = len(files)
-    for i, f in enumerate(files, 1):
-        try:
-            data = f.read_bytes()
-        except OSError as e:
-            r = FileResult(str(f), "rejected", None, None, None, [], [message(
-                "error", str(f), f"Không mở được tệp ({e.strerror or e}): hãy kiểm tra quyền đọc tệp.")],
-                "", [])
+    # read and parsed by worker processes when there are many (parallel.py); decided and written here,
+    # in the files' order, exactly as one process would
+    for i, (f, error, items) in enumerate(prepared_files(files, ing.ix, ing.hashes, ing.budget_s), 1):
+        if error is not None:
+            r = FileResult(f, "rejected", None, None, None, [], [message(
+                "error", f, f"Không mở được tệp ({error}): hãy kiểm tra quyền đọc tệp.")], "", [])
             ing.pending.audits.append((r, 0))
             ing.pending.results.append(r)
             results.append(r)
-        else:
-            for name, member, refusal in upload_items(data, str(f)):
-                results.append(ing.add(member, name, refusal))
-                if len(ing.pending.audits) >= batch_files:
-                    ing.flush()
+        for name, refusal, prep in items:
+            results.append(ing.add(None, name, refusal, prepared=prep))
+            if len(ing.pending.audits) >= batch_files:
+                ing.flush()
         if len(ing.pending.audits) >= batch_files:
             ing.flush()
         if progress:
-            progress(i, n, str(f))
+            progress(i, n, f)
     ing.flush()
     if refresh and any(r.status == "accepted" for r in results):
         rollup.refresh(con, campaign_code)

@@ -1,0 +1,96 @@
+"""Files read and parsed by worker processes while one writer stores them in order.
+
+Reading and parsing a report (prepare.py) is pure Python work on the file's bytes and the campaign's
+index, about nine tenths of ingesting one; deciding and writing need the store and stay in the one
+process that holds it. So a long list of files is read by a pool of forked workers (each inherits the
+index the writer built, nothing is rebuilt) and handed back in the files' order: the writer decides
+and stores exactly what it would have alone, in the same order, with the same results.
+
+- `file_items(path, ix=None, known=(), budget_s=None)`: one file's upload items as
+  (name, refusal, Prepared); read and parsed when ix is given, unless refused or already known.
+- `prepared_files(files, ix, known, budget_s)`: (path, error, items) per file, in order; by workers
+  when there are enough files and more than one core (CM_INGEST_WORKERS: how many, 0 or 1 = none).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from loaders.ingest.archive import upload_items
+from loaders.ingest.campaign_index import CampaignIndex
+from loaders.ingest.prepare import Prepared, prepare, unread
+
+MIN_FILES = 48           # below this, forking workers costs more than it saves
+CHUNK = 4                # files per task handed to a worker (fewer round trips, order kept)
+
+FileItems = tuple[str, str | None, list[tuple[str, str | None, Prepared]]]
+
+
+def workers_wanted(n_files: int) -> int:
+    """How many workers for n_files (0: none, the writer reads them itself)."""
+    env = os.environ.get("CM_INGEST_WORKERS")
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:          # not Linux
+        cores = os.cpu_count() or 1
+    n = int(env) if env and env.strip().lstrip("-").isdigit() else cores
+    if n <= 1 or n_files < MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(n, max(1, n_files // CHUNK))
+
+
+def file_items(path: Path, ix: CampaignIndex | None = None, known: Iterable[str] = (),
+               budget_s: float | None = None) -> FileItems:
+    """(path, why it could not be opened or None, [(name, refusal, Prepared)]) for one file."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return str(path), str(e.strerror or e), []
+    out = []
+    for name, member, refusal in upload_items(data, str(path)):
+        prep = unread(member)
+        if ix is not None and refusal is None and prep.digest not in known:
+            prep = prepare(member, name, ix, budget_s, prep.digest)
+        out.append((name, refusal, prep))
+    return str(path), None, out
+
+
+# what the workers read: set in the writer's process just before forking, inherited by the workers
+_SHARED: dict[str, object] = {}
+
+
+def _init_worker() -> None:
+    # a worker must not outlive the writer (a killed ingest would leave it waiting on its queue forever)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl+C stops the writer, which stops the pool
+
+
+def _work(path: Path) -> FileItems:
+    return file_items(path, _SHARED["ix"], _SHARED["known"], _SHARED["budget_s"])
+
+
+def prepared_files(files: list[Path], ix: CampaignIndex, known: Iterable[str],
+                   budget_s: float | None = None) -> Iterator[FileItems]:
+    """Every file's items, in the files' order. Files already known (by hash) are not parsed: the
+    writer says "unchanged" without reading them, as it does alone."""
+    workers = workers_wanted(len(files))
+    if not workers:
+        for f in files:
+            yield file_items(f)          # the writer reads each file when it decides (check)
+        return
+    _SHARED.update(ix=ix, known=frozenset(known), budget_s=budget_s)
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker)
+    try:
+        yield from pool.imap(_work, files, chunksize=CHUNK)
+    finally:
+        pool.terminate()
+        pool.join()
+        _SHARED.clear()
