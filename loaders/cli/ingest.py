@@ -19,7 +19,6 @@ import json
 import sys
 import time
 
-from loaders.cli.progress import Bar
 from loaders.store import db, rollup
 
 
@@ -62,7 +61,11 @@ def run(args: argparse.Namespace) -> int:
             if not ready:
                 rollup.refresh(con)
             return _usage_error(f"không có kế hoạch “{args.campaign}”. Các kế hoạch: {', '.join(known) or '(chưa có)'}.")
-        progress = None if args.json else Bar(sys.stderr, label_width=40)
+        progress = None
+        if not args.json:
+            from loaders.cli.progress import Bar     # tqdm: a tenth of a second, only for the bar
+
+            progress = Bar(sys.stderr, label_width=40)
         try:
             results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress, refresh=ready)
             if not ready:

@@ -29,6 +29,9 @@ def clean(text: object) -> str:
     if text is None:
         return ""
     s = unicodedata.normalize("NFC", str(text))
+    if s.isprintable() and "  " not in s:
+        # every whitespace but the plain space is unprintable: nothing for the regex to collapse
+        return s.strip()
     return _SPACES.sub(" ", s).strip()
 
 

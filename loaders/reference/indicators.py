@@ -12,9 +12,21 @@ from loaders.common.text import fold
 CATALOG = ROOT / "data" / "indicators.yaml"
 
 
+_READ: dict[tuple, dict] = {}
+
+
 def read_catalog(path: Path = CATALOG) -> dict:
-    # libyaml's parser when PyYAML has it: the same data as yaml.safe_load, several times faster
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """The catalog's data (shared: callers read it, never change it). Parsed once per file version: a
+    new database's setup asks for it once per campaign and again for the ceilings."""
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _READ:
+        if len(_READ) > 8:
+            _READ.clear()
+        # libyaml's parser when PyYAML has it: the same data as yaml.safe_load, several times faster
+        _READ[key] = yaml.load(path.read_text(encoding="utf-8"),
+                               Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return _READ[key]
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path = CATALOG, actor: str = "system") -> int:

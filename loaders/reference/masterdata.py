@@ -4,7 +4,7 @@
   office's (GSO) codes, each with its centroid and area; the legacy (pre-2025) provinces, districts
   and communes; and the official old→new mapping. Its codes agree with the GSO list of 25/6/2025
   (tests/data/official_units_2025.csv, tests/test_masterdata.py) but for the one fixed in CODE_FIXES.
-- `vietnam-provinces` gives the names and codes of the 34 provinces.
+- `vietnam-provinces` gives the names and codes of the 34 provinces (read from its data file).
 
 Codes, never folded names, tie things together: eight pairs of communes of one province differ only
 by a diacritic (Văn Lăng / Văn Lang), so the old→new mapping is joined on the package's own keys,
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from functools import lru_cache
 import sqlite3
 from pathlib import Path
 
@@ -68,8 +69,19 @@ def _vau(sql: str) -> list[dict]:
         c.close()
 
 
+@lru_cache(maxsize=64)
 def _kind(type_name: str) -> str:
     return KIND_FROM_TYPE[clean(type_name).lower()]
+
+
+def _keywords(rows: list[dict]) -> None:
+    """Each row's wardKeywords (a JSON list, or empty) parsed into row["keywords"]: one json.loads for
+    all of them (a call per row is a tenth of the master-data build)."""
+    texts = [r["wardKeywords"] for r in rows]
+    parsed = json.loads("[" + ",".join(t for t in texts if t) + "]")
+    it = iter(parsed)
+    for r, t in zip(rows, texts):
+        r["keywords"] = next(it) if t else ()
 
 
 def _first_by(rows: list[dict], key: str, cols: tuple[str, ...]) -> dict[str, dict]:
@@ -104,23 +116,33 @@ def new_code(row: dict) -> str:
     return CODE_FIXES.get(code, code)
 
 
-def build_rows() -> dict[str, list[tuple]]:
-    """Every master-data table as a list of row tuples (columns in COLUMNS order), ready to insert."""
+def _provinces_2025() -> list[tuple[str, int]]:
+    """(name, code) of the 34 provinces, in the package's order: from its data file (what its
+    Province.iter_all() holds), without importing the package's ward tables (a tenth of a second)."""
+    path = _package_dir("vietnam_provinces") / "data" / "nested-divisions.json"
+    if path.exists():
+        return [(p["name"], p["code"]) for p in json.loads(path.read_text(encoding="utf-8"))]
     from vietnam_provinces import Province
 
+    return [(p.name, int(p.code)) for p in Province.iter_all()]
+
+
+def build_rows() -> dict[str, list[tuple]]:
+    """Every master-data table as a list of row tuples (columns in COLUMNS order), ready to insert."""
     vau_new = _vau("select provinceCode, provinceKey, provinceLat, provinceLon, ward, wardShort, wardType, "
                    "wardKey, wardCode, wardLat, wardLon, wardAreaKm2, wardKeywords from admin_units "
                    "order by wardCode")
     prov_pos = _first_by(vau_new, "provinceCode", ("provinceLat", "provinceLon"))
     provinces = []
-    for p in Province.iter_all():
-        name = clean(p.name)
-        code = _code(p.code, 2)
+    for p_name, p_code in _provinces_2025():
+        name = clean(p_name)
+        code = _code(p_code, 2)
         pos = prov_pos.get(code, {})
         provinces.append(("2025", code, name, name.replace("Thành phố ", "").replace("Tỉnh ", ""),
                           _float(pos.get("provinceLat")), _float(pos.get("provinceLon"))))
 
     units, aliases = [], []
+    _keywords(vau_new)
     for r in vau_new:
         name = clean(r["ward"])
         code = new_code(r)
@@ -129,15 +151,15 @@ def build_rows() -> dict[str, list[tuple]]:
         units.append(("2025", code, name, short, kind, _code(r["provinceCode"], 2), None,
                       _float(r["wardLat"]), _float(r["wardLon"]), _float(r["wardAreaKm2"])))
         keys = {fold_key(name), fold_key(short)}
-        if r["wardKeywords"]:
-            # the package keeps diacritics in the keywords of twin names; ours are folded
-            keys |= {fold_key(k) for k in json.loads(r["wardKeywords"])}
+        # the package keeps diacritics in the keywords of twin names; ours are folded
+        keys |= {fold_key(k) for k in r["keywords"]}
         aliases += [("2025", code, k, "package") for k in sorted(keys) if k]
 
     legacy = _vau("select province, provinceShort, provinceCode, provinceLat, provinceLon, provinceKey, "
                   "district, districtType, districtCode, districtLat, districtLon, districtKey, "
                   "ward, wardShort, wardType, wardCode, wardLat, wardLon, wardKey, wardKeywords "
                   "from admin_units_legacy")
+    _keywords(legacy)
     for code, g in sorted(_first_by(legacy, "provinceCode",
                                     ("province", "provinceShort", "provinceLat", "provinceLon")).items()):
         provinces.append(("legacy", code, g["province"], g["provinceShort"], _float(g["provinceLat"]),
@@ -155,8 +177,7 @@ def build_rows() -> dict[str, list[tuple]]:
         units.append(("legacy", code, clean(r["ward"]), clean(r["wardShort"]), _kind(r["wardType"]),
                       r["provinceCode"], r["districtCode"], _float(r["wardLat"]), _float(r["wardLon"]), None))
         keys = {fold_key(r["ward"]), fold_key(r["wardShort"])}
-        if r["wardKeywords"]:
-            keys |= set(json.loads(r["wardKeywords"]))
+        keys |= set(r["keywords"])
         aliases += [("legacy", code, k, "package") for k in sorted(keys) if k]
 
     return {"provinces": provinces, "districts": districts, "units": units,
