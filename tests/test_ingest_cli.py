@@ -170,3 +170,48 @@ def test_unknown_row_accepted_with_a_warning_then_mapped_without_sending_again(d
     actions = [a for (a,) in con.execute("select action from audit_log order by id").fetchall()]
     assert actions[-2:] == ["wording.map", "wording.unmap"]
     con.close()
+
+
+def test_a_new_database_with_many_files_is_read_while_it_is_set_up(ready_db_path, tmp_path, monkeypatch):
+    """On a new database, worker processes read the files while the store is set up, then parse them
+    (loaders/ingest/parallel.py, EarlyReader): the output and what is stored are exactly those of one
+    process, in the same order, a damaged file and an archive included."""
+    import io
+    import zipfile
+
+    from loaders.ingest.parallel import MIN_FILES
+    from loaders.outputs.template import TemplateFiller
+    from loaders.store import db as store
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    con = store.connect(ready_db_path, read_only=True)
+    filler = TemplateFiller(con, CAMPAIGN)
+    units = [u for (u,) in con.execute("select unit_code from campaign_units where campaign_code = ? "
+                                       "and territorial order by unit_code limit ?", [CAMPAIGN, MIN_FILES]).fetchall()]
+    for i, u in enumerate(units):
+        (folder / filler.filename(u, W1[0])).write_bytes(filler.fill(u, W1[0], {"mxh_facebook": i}))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.xlsx", filler.fill(units[0], W2[0], {"mxh_zalo": 7}))
+        z.writestr("b.xlsx", b"not a workbook")
+    con.close()
+    (folder / "zz-archive.zip").write_bytes(buf.getvalue())
+    _bad(folder)
+
+    out = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv("CM_INGEST_WORKERS", workers)
+        dbfile = tmp_path / f"new-{workers}.duckdb"
+        r = run(str(folder), "--campaign", CAMPAIGN, "--db", str(dbfile), "--json")
+        assert r.returncode == 1, r.stderr          # the damaged files are refused
+        con = store.connect(dbfile, read_only=True)
+        stored = con.execute("select s.file_name, s.unit_code, s.period_start, v.indicator_code, v.value "
+                             "from submissions s join report_values v on v.submission_id = s.id "
+                             "order by all").fetchall()
+        con.close()
+        out[workers] = (r.stdout, stored)
+    assert out["0"] == out["2"]
+    statuses = [x["status"] for x in lines(out["2"][0])]
+    assert statuses.count("accepted") == len(units) + 1 and statuses.count("rejected") == 2
+    assert len({row[0] for row in out["2"][1]}) == len(units) + 1      # one submission per accepted file

@@ -45,7 +45,19 @@ def run(args: argparse.Namespace) -> int:
         return _usage_error("không có tệp báo cáo nào (.xlsx, .xlsm, .xls, .ods) trong "
                             + ", ".join(f"“{p}”" for p in args.paths) + ".")
     path = db.db_path(args.db)
-    con = db.connect(path)
+    early = None
+    if not path.exists():
+        # a new database takes a second or more to set up, on one core: workers read the files
+        # meanwhile (forked now, before the store is open) and parse them once it is ready
+        from loaders.ingest.parallel import EarlyReader
+
+        early = EarlyReader(files)
+    try:
+        con = db.connect(path)
+    except BaseException:
+        if early:
+            early.close()
+        raise
     try:
         ready = con.execute("select count(*) from units").fetchone()[0] > 0 and \
             con.execute("select count(*) from campaigns where code = ?", [args.campaign]).fetchone()[0] > 0
@@ -67,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
 
             progress = Bar(sys.stderr, label_width=40)
         try:
-            results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress, refresh=ready)
+            results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress, refresh=ready,
+                                   reader=early)
             if not ready:
                 rollup.refresh(con)     # every stale campaign: the new ones and the reports' one
         except UnknownCampaign as e:
@@ -75,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             progress.close()
     finally:
+        if early:
+            early.close()
         con.close()
     if args.json:
         out = sys.stdout

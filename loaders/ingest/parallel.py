@@ -94,3 +94,115 @@ def prepared_files(files: list[Path], ix: CampaignIndex, known: Iterable[str],
         pool.terminate()
         pool.join()
         _SHARED.clear()
+
+
+# --------------------------------------------------------------------------- reading while a new store is set up
+
+READ_AHEAD = 1500        # workbooks a worker holds while it waits for the index (memory bound)
+
+
+class EarlyReader:
+    """Workers forked before the store is opened (the ingest command on a new database): while the
+    writer sets the new database up (schema, master data, campaigns: a second or more on one core),
+    they read their share of the files (every n-th: file i is worker i % n's); once the writer sends
+    the campaign's index (`items`), they parse what they read and the rest, and hand each file back
+    in order. The budget of a file counts its reading and its parsing, not the wait between."""
+
+    def __init__(self, files: list[Path], budget_s: float | None = None):
+        self.files = list(files)
+        self.conns: list = []
+        self.procs: list = []
+        n = workers_wanted(len(self.files))
+        ctx = multiprocessing.get_context("fork") if n else None
+        for k in range(n):
+            mine, theirs = ctx.Pipe()
+            p = ctx.Process(target=_early_worker, args=(self.files[k::n], theirs, budget_s), daemon=True)
+            p.start()
+            theirs.close()
+            self.conns.append(mine)
+            self.procs.append(p)
+
+    def items(self, ix: CampaignIndex, known: Iterable[str]) -> Iterator[FileItems]:
+        """Every file's items in the files' order (as prepared_files gives them)."""
+        if not self.procs:
+            for f in self.files:
+                yield file_items(f)
+            return
+        import pickle
+
+        blob = pickle.dumps((ix, frozenset(known)), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            for c in self.conns:
+                c.send_bytes(blob)
+            n = len(self.conns)
+            for i in range(len(self.files)):
+                yield self.conns[i % n].recv()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.is_alive():
+                p.terminate()
+        for p in self.procs:
+            p.join()
+        for c in self.conns:
+            c.close()
+        self.procs, self.conns = [], []
+
+
+def _read_ahead(path: Path, budget_s: float | None) -> tuple:
+    """A file read (not parsed): (path, error, [(name, refusal, Prepared, workbook, deadline, left)])."""
+    import time
+
+    from loaders.ingest import limits
+    from loaders.ingest.prepare import read_stage
+
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return str(path), str(e.strerror or e), []
+    out = []
+    for name, member, refusal in upload_items(data, str(path)):
+        prep = unread(member)
+        wb = deadline = left = None
+        if refusal is None:
+            deadline = limits.Deadline(budget_s)
+            wb = read_stage(prep, member, deadline)
+            left = deadline.end - time.monotonic()
+        out.append((name, refusal, prep, wb, deadline, left))
+    return str(path), None, out
+
+
+def _parse_read(entry: tuple, ix: CampaignIndex, known: frozenset[str]) -> FileItems:
+    import time
+
+    from loaders.ingest.prepare import parse_stage
+
+    path, error, read = entry
+    items = []
+    for name, refusal, prep, wb, deadline, left in read:
+        if refusal is None and prep.digest not in known:
+            if wb is not None:
+                deadline.end = time.monotonic() + left     # the wait for the index is not the file's
+                parse_stage(prep, wb, name, ix, deadline)
+            prep.data = None                            # read: the writer needs only the outcome
+        items.append((name, refusal, prep))
+    return path, error, items
+
+
+def _early_worker(files: list[Path], conn, budget_s: float | None) -> None:
+    import pickle
+
+    _init_worker()
+    read = []
+    for f in files:
+        if len(read) >= READ_AHEAD or conn.poll():
+            break                                       # the index is here (or enough is held)
+        read.append(_read_ahead(f, budget_s))
+    ix, known = pickle.loads(conn.recv_bytes())
+    for entry in read:
+        conn.send(_parse_read(entry, ix, known))
+    for f in files[len(read):]:
+        conn.send(file_items(f, ix, known, budget_s))
+    conn.close()

@@ -45,7 +45,7 @@ from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.checks import ChecksMixin, platform_indicator, sorted_messages
 from loaders.reference.campaign_model import Campaign
 from loaders.ingest.parser import ParsedReport
-from loaders.ingest.parallel import prepared_files
+from loaders.ingest.parallel import EarlyReader, prepared_files
 from loaders.ingest.prepare import Prepared, prepare, unread
 from loaders.ingest.validate import FileResult, Message, dmy, message
 
@@ -261,16 +261,24 @@ def collect_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str | os.PathLike], campaign_code: str,
                  actor: str = "cli", progress: Callable[[int, int, str], None] | None = None,
-                 batch_files: int = BATCH_FILES, refresh: bool = True) -> list[FileResult]:
+                 batch_files: int = BATCH_FILES, refresh: bool = True,
+                 reader: EarlyReader | None = None) -> list[FileResult]:
     """Ingest files and folders (recursive), in name order; accepted files are written in batches,
-    then the campaign's rollup is refreshed once (unless refresh=False)."""
+    then the campaign's rollup is refreshed once (unless refresh=False). reader: workers already
+    reading these files (parallel.EarlyReader, started before a new store was set up)."""
     files, _ = collect_paths(paths)
     ing = Ingestor(con, campaign_code, actor)
     results = []
     n = len(files)
     # read and parsed by worker processes when there are many (parallel.py); decided and written here,
     # in the files' order, exactly as one process would
-    for i, (f, error, items) in enumerate(prepared_files(files, ing.ix, ing.hashes, ing.budget_s), 1):
+    if reader is not None and reader.files == files:
+        source = reader.items(ing.ix, ing.hashes)
+    else:
+        if reader is not None:
+            reader.close()
+        source = prepared_files(files, ing.ix, ing.hashes, ing.budget_s)
+    for i, (f, error, items) in enumerate(source, 1):
         if error is not None:
             r = FileResult(f, "rejected", None, None, None, [], [message(
                 "error", f, f"Không mở được tệp ({error}): hãy kiểm tra quyền đọc tệp.")], "", [])

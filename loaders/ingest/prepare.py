@@ -14,7 +14,7 @@ from loaders.ingest import limits
 from loaders.ingest.campaign_index import CampaignIndex
 from loaders.ingest.hidden_sheets import parse_with_hidden
 from loaders.ingest.parser import ParsedReport
-from loaders.ingest.reader import ReadError, read_workbook
+from loaders.ingest.reader import ReadError, Workbook, read_workbook
 
 
 @dataclass
@@ -46,10 +46,26 @@ def prepare(data: bytes, file_name: str, ix: CampaignIndex, budget_s: float | No
     """Read and parse one file within its wall-time budget (limits.Deadline)."""
     out = Prepared(digest or digest_of(data), len(data))
     deadline = limits.Deadline(budget_s)
+    wb = read_stage(out, data, deadline)
+    if wb is not None:
+        parse_stage(out, wb, file_name, ix, deadline)
+    return out
+
+
+def read_stage(out: Prepared, data: bytes, deadline: limits.Deadline) -> Workbook | None:
+    """The workbook, or None with out.error saying why it cannot be read."""
     try:
-        wb = read_workbook(data, deadline)
+        return read_workbook(data, deadline)
+    except (ReadError, limits.LimitError) as e:
+        out.error = str(e)
+        return None
+
+
+def parse_stage(out: Prepared, wb: Workbook, file_name: str, ix: CampaignIndex,
+                deadline: limits.Deadline) -> None:
+    """The report the workbook holds into out.parsed (or out.error)."""
+    try:
         out.parsed = parse_with_hidden(wb, file_name, ix)
         deadline.check()          # a file past its budget is refused before anything is written
     except (ReadError, limits.LimitError) as e:
         out.parsed, out.error = None, str(e)
-    return out
