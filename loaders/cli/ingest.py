@@ -1,7 +1,9 @@
 """`python -m loaders ingest PATH... --campaign CODE [--db FILE] [--json]`: weekly reports into the store.
 
 PATH: files or folders (folders are walked recursively for .xlsx/.xlsm/.xls/.ods). A --db that does not
-exist yet is created, migrated and made ready (master data, indicators, campaigns).
+exist yet is created, migrated and made ready (master data, indicators, campaigns; the map's polygons are
+left to the app's start), while worker processes already read the files. Many files are read and parsed
+by worker processes (CM_INGEST_WORKERS, default one per core) and stored in order by this one.
 
 Output contract (other tools rely on it)
 - --json: one JSON object per file per line on stdout, in the order the files were read:
