@@ -18,6 +18,7 @@ from loaders.api import BOUNDARY_ATTRIBUTION, boundary_mode, csv_bytes, feature_
 from ui import geo
 from ui.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
                           vn_date, vn_number, vn_percent)
+from ui.vietnamese import plotly_config
 
 # Five classes from weak to strong; "Không có dữ liệu" is a class of its own, in grey.
 GOOD_HIGH = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]     # ColorBrewer RdYlGn
@@ -335,8 +336,7 @@ else:
 col_map, col_detail = st.columns([3, 2], gap="medium")
 with col_map:
     st.plotly_chart(fig, width="stretch", key=event_key, on_select="rerun", selection_mode="points",
-                    config={"displaylogo": False, "scrollZoom": True,
-                            "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]})
+                    config=plotly_config(scrollZoom=True, modeBarButtonsToRemove=["select2d", "lasso2d", "toImage"]))
     st.caption(boundary_note + " Bấm vào một xã để xem chi tiết; cuộn chuột để phóng to, kéo để di chuyển.")
 
 with col_detail:

@@ -13,6 +13,7 @@ from loaders import api
 from ui import geo
 from ui.contacts import contacts_tab
 from ui.common import actor, campaign_sidebar, connection, current_user, data_changed, q, vn_date, vn_number
+from ui.vietnamese import plotly_config
 
 if current_user() is None or not current_user().is_admin:  # shown to admins only; checked anyway
     st.error("Chỉ quản trị viên được thay đổi cài đặt.")
@@ -288,7 +289,7 @@ with tab_map:
                             hovertemplate="%{customdata[0]}<extra>" + label + "</extra>"))
                 geo.layout(fig, fc, width_px=900, legend_height=40, max_height=440)
                 st.plotly_chart(fig, width="stretch", key="set_boundary_preview_map",
-                                config={"displaylogo": False, "scrollZoom": True})
+                                config=plotly_config(scrollZoom=True))
             if not len(matched):
                 st.warning(f"Tệp '{upload.name}' không có vùng nào khớp đơn vị của tỉnh: không có gì để nạp.")
             elif st.button(f"Nạp ranh giới cho {len(matched)} đơn vị", type="primary", key="set_boundary_import"):

@@ -21,9 +21,10 @@ ROLES = {"quantri": "demo-quantri", "lanhdao": "demo-lanhdao", "kiemtra": "demo-
          "canbo": "demo-canbo"}
 MONTHS = ("January|February|March|April|June|July|August|September|October|November|December|"
           "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
-# English a user must never meet: Streamlit's own texts, month names, empty values, event codes
-# and JSON keys of the activity log
+# English a user must never meet: Streamlit's own texts, the charts' button tooltips, month names,
+# empty values, event codes and JSON keys of the activity log
 ENGLISH = re.compile(r"\b(Upload|Deploy|Page not found|Browse files|Drag and drop|per file|None|nan|NaN|"
+                     r"Download plot|Reset view|Autoscale|Zoom in|Zoom out|"
                      rf"{MONTHS}|unit_code|submission_ids|login\.success|login\.failure|ingest\.\w+)\b")
 
 
@@ -54,9 +55,17 @@ def _sign_in(page, username="quantri"):
 
 
 def _visible_text(page) -> str:
-    """What a person can read: the page's text and the charts' SVG labels (axes, legends)."""
-    return page.inner_text("body") + "\n" + "\n".join(
-        page.locator("svg text").all_text_contents())
+    """What a person can read: the page's text, the charts' SVG labels (axes, legends), the cells of
+    the tables (drawn on a canvas; their text is in the grid's accessible cells) and the charts'
+    button tooltips."""
+    return "\n".join([
+        page.inner_text("body"),
+        *page.locator("svg text").all_text_contents(),
+        *page.locator("[data-testid='stDataFrame'] [role='gridcell'], "
+                      "[data-testid='stDataFrame'] [role='columnheader']").all_text_contents(),
+        *page.evaluate("() => Array.from(document.querySelectorAll('.modebar-btn'))"
+                       ".map(b => b.getAttribute('data-title') || '')"),
+    ])
 
 
 def test_reload_keeps_the_session(app_url):
@@ -149,7 +158,7 @@ def test_the_session_cookie_is_out_of_reach_of_scripts(app_url):
 
 @pytest.mark.parametrize("username", list(ROLES))
 def test_no_english_on_any_page(app_url, username):
-    with browser_page() as page:
+    with browser_page(1366, 768) as page:       # the issue's laptop screen
         page.goto(app_url)
         wait_for_app(page)
         _sign_in(page, username)

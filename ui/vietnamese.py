@@ -22,8 +22,13 @@ PLOTLY_LOCALE = {
     "moduleType": "locale", "name": "vi",
     "dictionary": {"Autoscale": "Tự co giãn", "Zoom in": "Phóng to", "Zoom out": "Thu nhỏ",
                    "Reset axes": "Đặt lại trục", "Download plot as a png": "Tải ảnh biểu đồ (png)",
+                   # the titles of Streamlit's plotly.js build (its modebar says "PNG")
+                   "Download plot as a PNG": "Tải ảnh biểu đồ (PNG)", "Download plot": "Tải ảnh biểu đồ",
                    "Pan": "Kéo", "Zoom": "Phóng vùng", "Box Select": "Chọn vùng",
-                   "Lasso Select": "Chọn tự do", "Reset view": "Đặt lại khung nhìn"},
+                   "Lasso Select": "Chọn tự do", "Reset view": "Đặt lại khung nhìn",
+                   "Reset views": "Đặt lại khung nhìn", "Toggle Spike Lines": "Bật/tắt đường gióng",
+                   "Show closest data on hover": "Hiện điểm gần nhất khi rê chuột",
+                   "Compare data on hover": "So sánh số liệu khi rê chuột"},
     "format": {"days": DAYS, "shortDays": SHORT_DAYS, "months": MONTHS, "shortMonths": SHORT_MONTHS,
                "date": "%d/%m/%Y", "decimal": ",", "thousands": "."},
 }
