@@ -6,7 +6,9 @@ by days — the view `weekly_values_live` materialized, so that a query over a w
 few million pre-spread rows instead of joining and spreading them every time.
 
 The rollup also holds each campaign's reporting units (metric_units), calendar (metric_weeks),
-current reports (metric_reports, metric_report_weeks) and per-group sums (weekly_groups).
+current reports (metric_reports, metric_report_weeks), per-group sums (weekly_groups), and what the
+lagging rules need of each unit and week whatever the as-of time (metric_lagging_*: migration
+120).
 
 Reads never write: whoever writes reports, campaign definitions, master data or a restore calls
 `refresh(con, campaign_code)` (or `refresh(con)` for every stale campaign) in or right after its
@@ -45,6 +47,11 @@ TABLES = (
     ("metric_unit_weeks", "unit_weeks_for", "unit_code, week_start"),
     ("metric_task_values", "task_values_for", "received_at, unit_code"),
     ("metric_unit_tasks", "unit_tasks_live", "unit_code, phase_number"),
+    ("metric_lagging_groups", "lagging_groups_for", "bit_no"),
+    ("metric_lagging_units", "lagging_units_for", "unit_code"),
+    ("metric_lagging_weeks", "lagging_weeks_for", "week_no, unit_code"),
+    ("metric_lagging_late", "lagging_late_for", "unit_code, week_no, arrived_at"),
+    ("metric_lagging_completion", "lagging_completion_for", "unit_code, phase_number, arrived_at"),
     ("metric_group_windows", "group_windows_for", "unit_code, phase_number"),
     ("metric_phase_posts", "phase_posts_for", "received_at, unit_code"),
     ("metric_window_posts", "window_posts_for", "unit_code, phase_number"),

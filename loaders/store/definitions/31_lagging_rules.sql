@@ -1,5 +1,9 @@
 -- The lagging rules (revised in migration 080 after metrics.md; issue 13): lagging_rules_at(c, ts)
--- at several as-of times in one pass, lagging_rules(c, t) at one.
+-- at several as-of times in one pass, lagging_rules(c, t) at one. lagging_rules_at reads the
+-- facts the rollup keeps per unit and week (metric_lagging_*: definitions/15, migration 120), so
+-- that a time reads only the weeks each rule looks at; lagging_rules_direct_at (at the end)
+-- computes the same rules from the week and task tables directly: the readable reference, to
+-- which tests/test_lagging_rollup.py holds the fast macro, row for row.
 
 -- The lagging rules at each as-of time in ts (timestamps), one row per unit, time and fired rule:
 --   reporting       none of the last missing_weeks (2) due weeks received, or fewer than low_rate
@@ -19,7 +23,292 @@
 -- the campaign, whatever their phase.
 -- Output: campaign_code, as_of, unit_code, rule_code, rule_order, weight, reason, value, threshold,
 --         phase_number, completion, expected, never_reported, reporting_rate
+
+-- lagging_rules_at: the rules at each as-of time t in ts, from the lagging rollup. The due weeks as
+-- of t are weeks 1..n (deadlines grow with the week number), so "the last k due weeks" are weeks
+-- n−k+1..n: an equi-join. "Reported weeks" (the last pace_weeks, the drop's baseline) are the weeks
+-- received by t, newest first: of the ever-received weeks up to n (running numbers upto ≤
+-- upto(n)) only a late one can still be missing at t, so the k + (late weeks missing at t) last of
+-- them hold the first k received by t. What arrived after t for a due week (its activity, a
+-- group's first activity) can only have arrived after the deadline: metric_lagging_late.
+-- Completion: the row of the last arrival of task values at or before t.
+-- Output as lagging_rules_direct_at.
 create or replace macro lagging_rules_at(c, ts) as table
+with times as (
+    select unnest(ts)::timestamp as as_of
+),
+phase_now as (
+    select cp.code as campaign_code, tm.as_of,
+           arg_max(p.number, (p.start_date, p.number)) as phase_number
+    from campaigns cp
+    cross join times tm
+    left join phases p on p.campaign_code = cp.code and p.start_date <= cast(tm.as_of as date)
+    where list_contains(c, cp.code)
+    group by all
+),
+due_count as (
+    select n.campaign_code, n.as_of, count(w.week_no) as due_n
+    from phase_now n
+    left join metric_weeks w on w.campaign_code = n.campaign_code and w.deadline <= n.as_of
+    group by all
+),
+scope as materialized (
+    select n.campaign_code, n.as_of, n.phase_number, p.name as phase_name,
+           greatest(0.0, least(1.0, (cast(n.as_of as date) - p.start_date + 1)::double
+                                      / (p.end_date - p.start_date + 1))) as phase_expected,
+           (p.end_date - p.start_date + 1) / 7.0 as phase_weeks,
+           d.due_n,
+           greatest(1, m.missing_weeks, m.low_rate_weeks, m.silent_weeks, m.drop_recent_weeks)
+               as k_due,
+           greatest(m.pace_weeks, m.drop_recent_weeks + m.drop_baseline_weeks) as k_reported,
+           m.* exclude (campaign_code)
+    from phase_now n
+    join due_count d using (campaign_code, as_of)
+    join metric_params m using (campaign_code)
+    left join phases p on p.campaign_code = n.campaign_code and p.number = n.phase_number
+),
+window_weeks as (
+    -- the last k_due due weeks of each campaign and time, r = 1 the newest
+    select campaign_code, as_of, r, due_n - r + 1 as week_no,
+           r <= missing_weeks as in_missing, r <= low_rate_weeks as in_rate,
+           r <= silent_weeks as in_silent, r <= drop_recent_weeks as in_recent
+    from (select *, unnest(generate_series(1, least(k_due, due_n))) as r from scope)
+),
+window_labels as (
+    -- the labels of the last missing_weeks due weeks, oldest first (the same for every unit)
+    select ww.campaign_code, ww.as_of,
+           list(w.week_label order by w.week_no) filter (where ww.in_missing) as last_labels
+    from window_weeks ww
+    join metric_weeks w on w.campaign_code = ww.campaign_code and w.week_no = ww.week_no
+    where list_contains(c, w.campaign_code)
+    group by all
+),
+late_at as (
+    -- what arrived after t for a due week
+    select l.campaign_code, s.as_of, l.unit_code, l.week_no, sum(l.activity) as activity,
+           bit_or(l.groups_mask) as groups_mask
+    from metric_lagging_late l
+    join scope s on s.campaign_code = l.campaign_code and l.week_no <= s.due_n
+        and l.arrived_at > s.as_of
+    where list_contains(c, l.campaign_code)
+    group by all
+),
+late_n as (
+    -- late weeks not received yet at t
+    select w.campaign_code, s.as_of, w.unit_code, count(*) as n, list(w.week_no) as late_weeks
+    from metric_lagging_weeks w
+    join scope s on s.campaign_code = w.campaign_code and w.week_no <= s.due_n
+        and w.received_at > s.as_of
+    where list_contains(c, w.campaign_code) and w.late
+    group by all
+),
+due_weeks as (
+    select ww.*, w.unit_code, w.upto,
+           coalesce(w.received_at <= ww.as_of, false) as received,
+           w.activity - coalesce(la.activity, 0) as activity,
+           w.groups_mask & ~coalesce(la.groups_mask, 0) as groups_mask
+    from window_weeks ww
+    join metric_lagging_weeks w on w.campaign_code = ww.campaign_code and w.week_no = ww.week_no
+    left join late_at la on la.campaign_code = ww.campaign_code and la.as_of = ww.as_of
+        and la.unit_code = w.unit_code and la.week_no = ww.week_no
+    where list_contains(c, w.campaign_code)
+),
+window_facts as (
+    select campaign_code, as_of, unit_code,
+           any_value(upto) filter (where r = 1) as upto_n,
+           count(*) filter (where in_missing and received) as last_received,
+           count(*) filter (where in_rate and received) as rate_received,
+           count(*) filter (where in_silent and received) as silent_reported,
+           bit_or(groups_mask) filter (where in_silent) as active_mask,
+           count(*) filter (where in_recent and received) as recent_received,
+           coalesce(sum(activity) filter (where in_recent), 0) as recent_activity
+    from due_weeks
+    group by campaign_code, as_of, unit_code
+),
+reported as (
+    -- the weeks received by t among the last ever-received ones; rep_rank: newest first (the
+    -- ever-received weeks after it, less those not received yet at t)
+    select f.campaign_code, f.as_of, f.unit_code, w.week_no,
+           w.activity - coalesce(la.activity, 0) as activity,
+           f.upto_n - f.rr + 1 - case when f.late_weeks is null then 0
+                                      else len(list_filter(f.late_weeks, lambda x: x > w.week_no))
+                                 end as rep_rank
+    from (select wf.campaign_code, wf.as_of, wf.unit_code, wf.upto_n, ln.late_weeks,
+                 unnest(generate_series(wf.upto_n, greatest(1, wf.upto_n - s.k_reported
+                                                               - coalesce(ln.n, 0) + 1), -1)) as rr
+          from window_facts wf
+          join scope s using (campaign_code, as_of)
+          left join late_n ln using (campaign_code, as_of, unit_code)
+          where wf.upto_n > 0) f
+    join metric_lagging_weeks w on w.campaign_code = f.campaign_code and w.unit_code = f.unit_code
+        and w.upto = f.rr and w.received_at is not null
+    left join late_at la on la.campaign_code = f.campaign_code and la.as_of = f.as_of
+        and la.unit_code = f.unit_code and la.week_no = w.week_no
+    where list_contains(c, w.campaign_code) and w.received_at <= f.as_of
+),
+reported_facts as (
+    select r.campaign_code, r.as_of, r.unit_code,
+           count(*) filter (where rep_rank <= s.pace_weeks) as pace_counted,
+           coalesce(sum(activity) filter (where rep_rank <= s.pace_weeks), 0) as pace_activity,
+           count(*) filter (where rep_rank > s.drop_recent_weeks
+                            and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks)
+               as baseline_counted,
+           coalesce(sum(activity) filter (where rep_rank > s.drop_recent_weeks
+                    and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks), 0)
+               as baseline_activity
+    from reported r
+    join scope s using (campaign_code, as_of)
+    group by r.campaign_code, r.as_of, r.unit_code
+),
+per_unit as (
+    select f.campaign_code, f.as_of, f.unit_code,
+           s.due_n as weeks_due,
+           f.upto_n - coalesce(ln.n, 0) as weeks_received,
+           least(s.due_n, s.missing_weeks) as last_seen, f.last_received, wl.last_labels,
+           least(s.due_n, s.low_rate_weeks) as rate_weeks, f.rate_received,
+           coalesce(r.pace_counted, 0) as pace_counted,
+           coalesce(r.pace_activity, 0) as pace_activity,
+           least(s.due_n, s.silent_weeks) as silent_window, f.silent_reported, f.recent_received,
+           f.recent_activity,
+           coalesce(r.baseline_counted, 0) as baseline_counted,
+           coalesce(r.baseline_activity, 0) as baseline_activity,
+           f.active_mask
+    from window_facts f
+    join scope s using (campaign_code, as_of)
+    left join window_labels wl using (campaign_code, as_of)
+    left join late_n ln using (campaign_code, as_of, unit_code)
+    left join reported_facts r using (campaign_code, as_of, unit_code)
+),
+unit_phases as materialized (
+    select lu.campaign_code, s.as_of, lu.unit_code, s.phase_number, s.phase_weeks
+    from metric_lagging_units lu
+    join scope s using (campaign_code)
+    where list_contains(c, lu.campaign_code) and s.phase_number is not null
+),
+completion as (
+    -- (materialized above, so that the join is on the unit first, not on the phase)
+    select u.campaign_code, u.as_of, u.unit_code, lc.completion,
+           lc.target / u.phase_weeks as weekly_pace
+    from unit_phases u
+    join metric_lagging_completion lc
+        on lc.campaign_code = u.campaign_code and lc.unit_code = u.unit_code
+        and lc.phase_number = u.phase_number and lc.arrived_at <= u.as_of and u.as_of < lc.until_at
+    where list_contains(c, lc.campaign_code)
+),
+unit_times as (
+    select u.campaign_code, s.as_of, u.unit_code,
+           coalesce(lu.first_at > s.as_of, true) as never_reported,
+           p.* exclude (campaign_code, as_of, unit_code, active_mask),
+           cp.completion, cp.weekly_pace,
+           coalesce(lu.assigned_mask, 0) & ~coalesce(p.active_mask, 0) as silent_mask,
+           s.* exclude (campaign_code, as_of, due_n, k_due, k_reported)
+    from metric_units u
+    join scope s using (campaign_code)
+    left join metric_lagging_units lu using (campaign_code, unit_code)
+    left join per_unit p on p.campaign_code = u.campaign_code and p.as_of = s.as_of
+        and p.unit_code = u.unit_code
+    left join completion cp on cp.campaign_code = u.campaign_code and cp.as_of = s.as_of
+        and cp.unit_code = u.unit_code
+    where list_contains(c, u.campaign_code)
+),
+silent_names as (
+    -- the names of the silent groups, once per distinct mask
+    select m.campaign_code, m.silent_mask, list(g.name order by g.bit_no) as group_names
+    from (select distinct campaign_code, silent_mask from unit_times where silent_mask <> 0) m
+    join metric_lagging_groups g on g.campaign_code = m.campaign_code
+        and (m.silent_mask >> g.bit_no) & 1 = 1
+    group by all
+),
+candidates as (
+    select u.* exclude (silent_mask), sn.group_names
+    from unit_times u
+    left join silent_names sn using (campaign_code, silent_mask)
+),
+checked as (
+    select
+        *,
+        coalesce(last_seen > 0 and last_received = 0, false) as fires_missing,
+        coalesce(rate_weeks > 0 and rate_received / rate_weeks < low_rate, false) as fires_rate,
+        coalesce(not never_reported and completion < phase_expected - behind_tolerance, false)
+            as fires_behind,
+        coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
+                 and pace_activity < pace_ratio * weekly_pace * pace_counted, false) as fires_pace,
+        coalesce(silent_reported >= silent_min_reported and group_names is not null, false)
+            as fires_silent,
+        coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
+                 and baseline_activity > 0
+                 and recent_activity / drop_recent_weeks
+                     < drop_ratio * baseline_activity / drop_baseline_weeks, false) as fires_drop
+    from candidates
+),
+fired as (
+    select *, unnest(list_filter(
+        ['reporting', 'progress', 'silent_channel', 'sharp_drop'],
+        lambda r, i: [fires_missing or fires_rate, fires_behind or fires_pace, fires_silent,
+                      fires_drop][i]
+    )) as rule_code
+    from checked
+    where fires_missing or fires_rate or fires_behind or fires_pace or fires_silent or fires_drop
+)
+select
+    campaign_code,
+    as_of,
+    unit_code,
+    rule_code,
+    case rule_code when 'reporting' then 1 when 'progress' then 2 when 'silent_channel' then 3
+        else 4 end as rule_order,
+    case rule_code when 'reporting' then w_reporting when 'progress' then w_progress
+        when 'silent_channel' then w_silent_channel else w_sharp_drop end as weight,
+    case rule_code
+        when 'reporting' then
+            case when never_reported then 'Chưa gửi báo cáo nào'
+                 when fires_missing and last_seen = 1 then
+                     'Không nộp tuần gần nhất (' || last_labels[1] || ')'
+                 when fires_missing then
+                     'Không nộp ' || last_seen || ' tuần gần nhất ('
+                     || array_to_string(last_labels, ', ') || ')'
+                 else 'Nộp ' || rate_received || '/' || rate_weeks || ' tuần gần nhất' end
+        when 'progress' then
+            array_to_string(list_filter([
+                case when fires_behind then
+                    'Hoàn thành ' || vn_percent(completion) || ' '
+                    || lower(left(phase_name, 1)) || substr(phase_name, 2)
+                    || ', cần đạt ' || vn_percent(phase_expected) end,
+                case when fires_pace then
+                    pace_counted || ' tuần có báo cáo gần nhất đạt '
+                    || vn_percent(pace_activity / (weekly_pace * pace_counted))
+                    || ' nhịp độ cần thiết' end], lambda x: x is not null), '; ')
+        when 'silent_channel' then
+            'Không có hoạt động ' || vn_join(group_names, ', ') || ' trong ' || silent_window
+            || ' tuần gần nhất'
+        else
+            drop_recent_weeks || ' tuần gần nhất trung bình '
+            || vn_number(round(recent_activity / drop_recent_weeks, 1)) || '/tuần, giảm từ '
+            || vn_number(round(baseline_activity / drop_baseline_weeks, 1)) || '/tuần ('
+            || drop_baseline_weeks || ' tuần có báo cáo trước đó)'
+    end as reason,
+    case rule_code
+        when 'reporting' then coalesce(rate_received / rate_weeks, 0)
+        when 'progress' then completion
+        when 'silent_channel' then len(group_names)::double
+        else recent_activity / drop_recent_weeks
+    end as value,
+    case rule_code
+        when 'reporting' then low_rate
+        when 'progress' then phase_expected - behind_tolerance
+        when 'silent_channel' then silent_min_reported::double
+        else drop_ratio * baseline_activity / drop_baseline_weeks
+    end as threshold,
+    phase_number,
+    completion,
+    phase_expected as expected,
+    never_reported,
+    case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate
+from fired;
+
+
+-- lagging_rules_direct_at: the same rules from the week and task tables, the readable reference:
+create or replace macro lagging_rules_direct_at(c, ts) as table
 with times as (
     select unnest(ts)::timestamp as as_of
 ),

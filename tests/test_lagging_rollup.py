@@ -1,0 +1,120 @@
+"""The lagging rules read the rollup (metric_lagging_*, migration 120; lagging_rules_at) and give the
+same rows as the rules computed directly from the week and task tables (lagging_rules_direct_at, the
+readable reference of definitions/31_lagging_rules.sql): on the demo at every kind of as-of time —
+between deadlines, a microsecond before and after a deadline or a report's arrival, before the
+campaign and after it — and after each kind of write that refreshes the rollup (a late report, a
+changed deadline, changed phases, a restore). Completion may differ in the last bit (a mean whose
+terms are added in another order); everything else is equal.
+"""
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+import queries
+from loaders.accounts import settings_edit
+from loaders.store import backup, db, rollup
+from tests import demo_db
+
+COLUMNS = ("campaign_code, as_of, unit_code, rule_code, rule_order, weight, reason, value, threshold, "
+           "phase_number, completion, expected, never_reported, reporting_rate")
+US = timedelta(microseconds=1)
+
+
+def as_of_times(con, code: str, every_hours: int = 61, arrivals: int = 12) -> list:
+    """Times across the campaign and around it, every deadline ± 1 µs, some arrivals ± 1 µs."""
+    first, last = con.execute("select min(deadline), max(deadline) from metric_weeks where campaign_code = ?",
+                              [code]).fetchone()
+    spread = list(pd.date_range(first - timedelta(days=9), last + timedelta(days=9),
+                                freq=f"{every_hours}h").to_pydatetime())
+    deadlines = [d for (d,) in con.execute("select deadline from metric_weeks where campaign_code = ? "
+                                           "order by week_no", [code]).fetchall()]
+    arrived = [a for (a,) in con.execute(
+        "select distinct received_at from submissions where campaign_code = ? order by 1",
+        [code]).fetchall()]
+    step = max(1, len(arrived) // arrivals)
+    near = [t + d for t in deadlines + arrived[::step] for d in (-US, timedelta(0), US)]
+    return sorted(set(spread + near))
+
+
+def assert_same_rules(con, codes: list[str], times: list) -> int:
+    fast = con.execute(f"select {COLUMNS} from lagging_rules_at($c, $t) order by all",
+                       {"c": codes, "t": times}).fetchdf()
+    direct = con.execute(f"select {COLUMNS} from lagging_rules_direct_at($c, $t) order by all",
+                         {"c": codes, "t": times}).fetchdf()
+    assert len(fast) == len(direct)
+    pd.testing.assert_frame_equal(fast, direct, check_dtype=False, check_exact=False, rtol=1e-12)
+    return len(fast)
+
+
+@pytest.fixture
+def demo_copy(demo_path, tmp_path):
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_path, path)
+    c = db.connect(path)
+    yield c
+    c.close()
+
+
+def test_the_rollup_gives_the_direct_rows_on_the_demo(demo_path):
+    con = db.connect(demo_path, read_only=True)
+    try:
+        times = as_of_times(con, demo_db.CAMPAIGN)
+        rows = assert_same_rules(con, [demo_db.CAMPAIGN], times)
+        assert rows > 1000          # units lag for every reason at some of these times
+        reasons = {r for (r,) in con.execute(
+            "select distinct rule_code from lagging_rules_at($c, $t)",
+            {"c": [demo_db.CAMPAIGN], "t": times}).fetchall()}
+        assert reasons == {"reporting", "progress", "silent_channel", "sharp_drop"}
+        # the queries on top read the fast macro: the lagging list of the demo day
+        units = queries.run("lagging_units", con, campaign=demo_db.CAMPAIGN, as_of=demo_db.AS_OF)
+        assert len(units) > 0 and units["weeks_lagging"].min() >= 1
+    finally:
+        con.close()
+
+
+def _late_report(con, code: str, unit: str, week_start, received_at, values: dict) -> None:
+    sid = con.execute("select coalesce(max(id), 0) + 1 from submissions").fetchone()[0]
+    con.execute("insert into submissions (id, campaign_code, unit_code, period_start, period_end, version, "
+                "is_current, file_name, file_hash, file_size, received_at, submitted_by) "
+                "values (?, ?, ?, ?, ?, 1, true, 'late.xlsx', ?, 1, ?, 'test')",
+                [sid, code, unit, week_start, week_start + timedelta(days=6), f"late-{sid}", received_at])
+    for indicator, value in values.items():
+        con.execute("insert into report_values (submission_id, indicator_code, value) values (?, ?, ?)",
+                    [sid, indicator, float(value)])
+
+
+def test_the_rollup_stays_equal_after_each_kind_of_write(demo_copy, tmp_path):
+    con, code = demo_copy, demo_db.CAMPAIGN
+    saved = backup.backup(con, tmp_path / "before.duckdb", actor="test")
+    # reports that arrive weeks after their deadline, for weeks nobody reported (the late tail)
+    missing = con.execute(
+        "select unit_code, week_start, deadline from metric_unit_weeks where campaign_code = ? "
+        "and received_at is null and deadline < ? order by week_no, unit_code limit 6",
+        [code, pd.Timestamp(demo_db.AS_OF)]).fetchall()
+    assert missing
+    for i, (unit, week_start, deadline) in enumerate(missing):
+        _late_report(con, code, unit, week_start, deadline + timedelta(days=9 + i, hours=3),
+                     {"ttcs_tin_bai": 2 + i, "mxh_facebook": 1})
+    rollup.refresh(con, code)                      # the writer's refresh
+    assert con.execute("select count(*) from metric_lagging_late where campaign_code = ?",
+                       [code]).fetchone()[0] > 0
+    assert_same_rules(con, [code], as_of_times(con, code, every_hours=97))
+    # a later deadline: weeks fall due later and other reports become late (settings edit refreshes)
+    settings_edit.update_details(con, code, {"deadline_hour": 8, "deadline_days": 2}, actor="test")
+    assert_same_rules(con, [code], as_of_times(con, code, every_hours=97))
+    # phases moved: the current phase and its completion change
+    phases = con.execute("select number, name, start_date, end_date from phases where campaign_code = ? "
+                         "order by number", [code]).fetchall()
+    rows = [{"number": n, "name": name, "start": s, "end": e} for n, name, s, e in phases]
+    rows[0]["end"] = rows[0]["end"] - timedelta(days=10)
+    rows[1]["start"] = rows[1]["start"] - timedelta(days=10)
+    settings_edit.update_schedule(con, code, rows, actor="test")
+    assert_same_rules(con, [code], as_of_times(con, code, every_hours=97))
+    # a restore brings back the rollup of the backup
+    backup.restore(con, saved, actor="test")
+    assert_same_rules(con, [code], as_of_times(con, code, every_hours=97))
+    assert con.execute("select count(*) from submissions where file_name = 'late.xlsx'").fetchone()[0] == 0
