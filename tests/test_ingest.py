@@ -396,6 +396,7 @@ def test_a_folder_read_by_worker_processes_is_stored_as_by_one(db_path, tmp_path
     other = tmp_path / "other.duckdb"
     shutil.copyfile(db_path, other)
 
+    monkeypatch.setattr(parallel, "WINDOW", 7)       # files handed to the pool a few at a time
     outcomes = {}
     for workers, path in (("0", db_path), ("2", other)):
         monkeypatch.setenv("CM_INGEST_WORKERS", workers)

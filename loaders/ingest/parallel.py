@@ -25,6 +25,7 @@ from loaders.ingest.prepare import Prepared, prepare, unread
 
 MIN_FILES = 48           # below this, forking workers costs more than it saves
 CHUNK = 4                # files per task handed to a worker (fewer round trips, order kept)
+WINDOW = 1000            # files handed to the pool at a time (bounds the parsed reports held)
 
 FileItems = tuple[str, str | None, list[tuple[str, str | None, Prepared]]]
 
@@ -89,7 +90,10 @@ def prepared_files(files: list[Path], ix: CampaignIndex, known: Iterable[str],
     _SHARED.update(ix=ix, known=frozenset(known), budget_s=budget_s)
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker)
     try:
-        yield from pool.imap(_work, files, chunksize=CHUNK)
+        # a window at a time: imap queues every result the writer has not taken yet, and the writer is
+        # the slower side, so a folder of tens of thousands of files would otherwise pile up in memory
+        for start in range(0, len(files), WINDOW):
+            yield from pool.imap(_work, files[start:start + WINDOW], chunksize=CHUNK)
     finally:
         pool.terminate()
         pool.join()
