@@ -156,6 +156,22 @@ def test_the_session_cookie_is_out_of_reach_of_scripts(app_url):
         assert page.get_by_role("button", name="Đăng nhập").count() == 1
 
 
+def test_the_sign_in_form_loads_the_chart_and_table_code_beforehand(app_url):
+    """Streamlit loads each kind of element's code on first use (plotly.js alone is 4.6 MB): the sign-in
+    form has them fetched while the person types, so that little is left to fetch after the click."""
+    with browser_page() as page:
+        page.goto(app_url)
+        wait_for_app(page)
+        page.wait_for_function("() => performance.getEntriesByType('resource').some(e => e.name.includes('Plotly'))",
+                               timeout=30000)
+        click = page.evaluate("performance.now()")
+        _sign_in(page)
+        late = page.evaluate("""(t) => performance.getEntriesByType('resource')
+            .filter(e => e.startTime > t && e.name.endsWith('.js')).reduce((n, e) => n + e.encodedBodySize, 0)""", click)
+        assert late < 1_200_000, late
+        assert page.get_by_test_id("stMain").locator(".js-plotly-plot").count() >= 1   # the overview's charts
+
+
 @pytest.mark.parametrize("username", list(ROLES))
 def test_no_english_on_any_page(app_url, username):
     with browser_page(1366, 768) as page:       # the issue's laptop screen

@@ -51,6 +51,8 @@ def plotly_config(**extra) -> dict:
 
 UPLOADER_CSS = """
 <style>
+.st-key-cm_warm_up { position: fixed !important; top: 0; left: 0; width: 320px; z-index: -1; visibility: hidden;
+                    pointer-events: none; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button > div::after { content: "Chọn tệp"; margin-left: 0.35rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
