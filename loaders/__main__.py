@@ -20,9 +20,11 @@ COMMANDS = {
     "demo": "Sinh dữ liệu minh họa cho một kế hoạch và nạp vào cơ sở dữ liệu",
     "backup": "Sao lưu nhất quán cơ sở dữ liệu (kể cả khi ứng dụng đang chạy)",
     "restore": "Khôi phục cơ sở dữ liệu từ một bản sao lưu",
+    "copy": "Chép toàn bộ dữ liệu sang một cơ sở dữ liệu mới (tệp, kho DuckLake, hoặc từ thư mục Parquet đã xuất)",
     "user": "Quản lý tài khoản (tạo quản trị đầu tiên, đặt lại mật khẩu, liệt kê)",
     "boundaries": "Nạp ranh giới hành chính từ tệp, hoặc tạo ranh giới gần đúng",
     "briefing": "Viết báo cáo tuần hoặc báo cáo đợt (.docx) theo thể thức Nghị định 30/2020/NĐ-CP",
+    "sql": "Chạy một câu lệnh SQL chỉ đọc (cho quản trị), in bảng hoặc JSON (--json)",
     "remind": "Nhắc các đơn vị chưa nộp báo cáo tuần (in ra, hoặc gửi email với --send)",
 }
 
@@ -50,12 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     # the subcommand is the first word (every option, --db included, belongs to a subcommand)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
-    from loaders.store.db import DatabaseBusy, SchemaMismatch
+    from loaders.store.db import DatabaseBusy, NewerEngineFile, SchemaMismatch
 
     try:
         return int(command_module(args.command).run(args) or 0)
-    except (DatabaseBusy, SchemaMismatch) as e:
-        # the failures every command shares (the file is busy; its schema differs from this app's):
+    except (DatabaseBusy, SchemaMismatch, NewerEngineFile) as e:
+        # the failures every command shares (the file is busy; its schema differs from this app's; a
+        # newer DuckDB wrote it):
         # say why and what to do, no traceback
         print(f"Lỗi: {e}", file=sys.stderr)
         return 3

@@ -42,7 +42,8 @@ from loaders.reference.boundaries import shipped
 from loaders.reference.boundaries.shipped import ATTRIBUTION as BOUNDARY_ATTRIBUTION  # noqa: F401
 from loaders.reference.campaigns import KIND_NAMES  # noqa: F401
 from loaders.store import db, rollup
-from loaders.store.db import DatabaseBusy, SharedConnection, db_path  # noqa: F401
+from loaders.store.db import (DatabaseBusy, NewerEngineFile, SchemaMismatch, SharedConnection,  # noqa: F401
+                               db_path, location)
 
 Progress = Callable[[int, int, str], None]
 

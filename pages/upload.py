@@ -61,7 +61,7 @@ with st.expander("Tải mẫu báo cáo", icon=":material/download:", expanded=T
         format_func=lambda d: f"Tuần {vn_date(d)} – {vn_date(d + timedelta(days=6))}",
     )
     if unit_code and week:
-        data = _template(str(api.db_path()), data_version(), code, unit_code, week)
+        data = _template(api.location(), data_version(), code, unit_code, week)
         st.download_button(
             "Tải mẫu (.xlsx)", data, file_name=api.template_filename(code, unit_code, week),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="up_tpl_dl",

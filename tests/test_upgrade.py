@@ -105,7 +105,7 @@ def build_released(path: Path, commit: str, source: Path) -> None:
     con = duckdb.connect(str(path))
     try:
         old_runner(con, RELEASED / commit)
-        con.execute("attach ? as src (read_only)", [str(source)])
+        con.execute(f"attach {db.sql_string(source)} as src (read_only)")
         tables = [t for t in backup.base_tables(con) if t != "schema_migrations" and not t.startswith(DERIVED)]
         for t in backup._parents_first(con, tables):
             cols = [c for (c,) in con.execute(

@@ -19,8 +19,15 @@ KIND_LABELS = api.KIND_NAMES  # one name per unit kind, from the campaign loader
 def connection():
     """The app's connection to the database (CM_DB): shared by all sessions of this server process,
     released after a few idle seconds so command-line tools can use the file (loaders.store.db.SharedConnection).
-    Each query takes its own cursor."""
-    return _connection(str(api.db_path()))
+    Each query takes its own cursor.
+
+    A store this app cannot open (written by a newer DuckDB, or with a different schema) stops the
+    page with what happened and how to carry the data over, instead of a traceback."""
+    try:
+        return _connection(api.location())
+    except (api.NewerEngineFile, api.SchemaMismatch) as e:
+        st.error(str(e), icon=":material/database:")
+        st.stop()
 
 
 def _connection(path: str):
@@ -39,7 +46,7 @@ def _shared(path: str) -> api.SharedConnection:
 
 def writing():
     """`with writing() as con:` — the app's single writer (sessions take turns; see SharedConnection)."""
-    return _shared(str(api.db_path())).writer()
+    return _shared(api.location()).writer()
 
 
 def data_version() -> int:
@@ -84,7 +91,7 @@ def q(name: str, **params) -> pd.DataFrame:
     user = current_user()
     # what an account may read depends on it: the account is part of the cache key
     key = None if user is None or user.reads_all else (user.username, tuple(sorted(user.units)))
-    return _q(str(api.db_path()), data_version(), key, user, name, **params)
+    return _q(api.location(), data_version(), key, user, name, **params)
 
 
 @st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)

@@ -23,6 +23,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from loaders.store import db
 from loaders.store.db import audit, transaction
 
 ROLES = {
@@ -192,8 +193,12 @@ def _secret(con: duckdb.DuckDBPyConnection) -> bytes:
     row = con.execute("select value from app_secrets where name = ?", [_SECRET_NAME]).fetchone()
     if row is None:
         # generated once; "on conflict do nothing" keeps the first one if two sessions race
-        con.execute("insert into app_secrets values (?, ?, ?) on conflict do nothing",
-                    [_SECRET_NAME, secrets.token_hex(32), datetime.now()])
+        # (a lake has no key to conflict on: there the insert runs under the write lock, which makes
+        # "not exists" hold)
+        con.execute("insert into app_secrets select ?, ?, ? where not exists "
+                    "(select 1 from app_secrets where name = ?)" if db.is_lake(con) else
+                    "insert into app_secrets values (?, ?, ?) on conflict do nothing",
+                    [_SECRET_NAME, secrets.token_hex(32), datetime.now()] + ([_SECRET_NAME] if db.is_lake(con) else []))
         row = con.execute("select value from app_secrets where name = ?", [_SECRET_NAME]).fetchone()
     return bytes.fromhex(row[0])
 

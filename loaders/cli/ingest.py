@@ -21,7 +21,7 @@ import json
 import sys
 import time
 
-from loaders.store import db, rollup
+from loaders.store import db, lake, rollup
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         return _usage_error("không có tệp báo cáo nào (.xlsx, .xlsm, .xls, .ods) trong "
                             + ", ".join(f"“{p}”" for p in args.paths) + ".")
-    path = db.db_path(args.db)
+    path = db.location(args.db)
     early = None
-    if not path.exists():
+    if not lake.is_lake(path) and not Path(path).exists():
         # a new database takes a second or more to set up, on one core: workers read the files
         # meanwhile (forked now, before the store is open) and parse them once it is ready
         from loaders.ingest.parallel import EarlyReader

@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     con = db.connect(args.db)
     done = bootstrap.ensure_ready(con, reload=args.reload)
-    print(f"Cơ sở dữ liệu: {db.db_path(args.db)} (lược đồ phiên bản {db.schema_version(con)})")
+    print(f"Cơ sở dữ liệu: {db.location(args.db)} (lược đồ phiên bản {db.schema_version(con)})")
     for k, v in done.items():
         print(f"  {k}: {v}")
     if args.demo:

@@ -116,8 +116,7 @@ class WriterMixin:
         con = self.con
         subs = pending.subs
         if subs:
-            ids = [r[0] for r in con.execute("select nextval('submission_id_seq') from range(?)",
-                                             [len(subs)]).fetchall()]
+            ids = db.next_ids(con, "submission_id_seq", len(subs))
             for s, i in zip(subs, ids):
                 s.id = i
             now = datetime.now()

@@ -19,6 +19,7 @@ import duckdb
 
 from loaders.ingest import values as vals
 from loaders.store import rollup
+from loaders.store import db
 from loaders.store.db import audit, transaction
 
 MAPPERS = ("quan_tri", "kiem_tra")
@@ -41,8 +42,12 @@ def store_rows(con: duckdb.DuckDBPyConnection, campaign: str, subs: list[tuple])
                          u.suggestion, u.mapping_id, u.applied_code, u.created_value))
     if rows:
         cols = {c: [r[i] for r in rows] for i, c in enumerate(_COLUMNS)}
-        con.execute(f"insert into unclassified_rows ({', '.join(_COLUMNS)}) "
-                    f"select {', '.join(f'unnest(${c})' for c in _COLUMNS)}", cols)
+        names = list(_COLUMNS)
+        if db.is_lake(con):     # no sequence on a lake: ids drawn under the write lock
+            cols["id"] = db.next_ids(con, "unclassified_row_id_seq", len(rows))
+            names.append("id")
+        con.execute(f"insert into unclassified_rows ({', '.join(names)}) "
+                    f"select {', '.join(f'unnest(${c})' for c in names)}", cols)
     return len(rows)
 
 
@@ -69,10 +74,12 @@ def map_wording(con: duckdb.DuckDBPyConnection, key: str, label: str, indicator_
         touched: set[str] = set()
         for (mid,) in old:                      # a new decision for the same scope replaces the old one
             touched |= _undo(con, mid, user.username, reapply=False)
-        mid = con.execute(
-            "insert into wording_mappings (wording_key, label, campaign_code, indicator_code, created_at, "
-            "created_by) values (?, ?, ?, ?, ?, ?) returning id",
-            [key, label, campaign_code, indicator_code, datetime.now(), user.username]).fetchone()[0]
+        # the id drawn first (a lake has no sequence and no RETURNING)
+        mid = db.next_ids(con, "wording_mapping_id_seq")[0]
+        con.execute(
+            "insert into wording_mappings (id, wording_key, label, campaign_code, indicator_code, created_at, "
+            "created_by) values (?, ?, ?, ?, ?, ?, ?)",
+            [mid, key, label, campaign_code, indicator_code, datetime.now(), user.username])
         n, applied, campaigns = _apply(con, mid, key, campaign_code, indicator_code, info)
         touched |= campaigns
         audit(con, user.username, "wording.map", label, json.dumps(
@@ -172,8 +179,9 @@ def _undo(con: duckdb.DuckDBPyConnection, mid: int, actor: str, reapply: bool) -
                             "(? or abs(value) < 1e-9)", [sid, code, bool(is_flag)])
     con.execute("update unclassified_rows set mapping_id = null, applied_code = null, created_value = false "
                 "where mapping_id = ?", [mid])
-    key, = con.execute("update wording_mappings set undone_at = ?, undone_by = ? where id = ? returning wording_key",
-                       [datetime.now(), actor, mid]).fetchone()
+    # read, then update (a lake has no RETURNING)
+    key, = con.execute("select wording_key from wording_mappings where id = ?", [mid]).fetchone()
+    con.execute("update wording_mappings set undone_at = ?, undone_by = ? where id = ?", [datetime.now(), actor, mid])
     if reapply:                                 # a mapping of the wording that still holds takes its rows
         for other, campaign_code, code in con.execute(
                 "select id, campaign_code, indicator_code from wording_mappings where wording_key = ? and "

@@ -12,6 +12,7 @@ transaction and records the restore in the audit log.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from datetime import datetime
@@ -40,7 +41,7 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: str = "cli") -> Pat
         raise BackupError(f"Tệp {out} đã có; chọn tên khác để không ghi đè bản sao lưu cũ.")
     out.parent.mkdir(parents=True, exist_ok=True)
     src = _alias(con)
-    con.execute("attach ? as cm_backup", [str(out)])
+    con.execute(f"attach {db.sql_string(out)} as cm_backup")
     try:
         con.execute(f'copy from database "{src}" to cm_backup')
     finally:
@@ -69,6 +70,8 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
             # an older backup is brought to the current schema, and its rollup up to date (opening
             # for writing rebuilds what is stale), so the rollup is restored along with the data
             migrated = db.connect(work, wait_s=0)
+        except db.NewerEngineFile:
+            raise BackupError(db.newer_engine_message(source)) from None
         except duckdb.Error as e:
             raise BackupError(f"Tệp {source.name} không phải bản sao lưu DuckDB dùng được: {e}") from e
         except db.SchemaMismatch as e:
@@ -79,28 +82,46 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
         finally:
             migrated.close()
         safety = backup(con, default_backup_path(db.db_path(_db_file(con))), actor=actor)
-        con.execute("attach ? as cm_restore (read_only)", [str(work)])
+        con.execute(f"attach {db.sql_string(work)} as cm_restore (read_only)")
         try:
-            tables = _parents_first(con, [t for t in base_tables(con)
-                                          if t not in ("schema_migrations", "schema_definitions")])
-            counts = {}
             with db.transaction(con):
-                for t in reversed(tables):      # children before the tables they reference
-                    con.execute(f'delete from "{t}"')
-                for t in tables:                # parents before their children
-                    con.execute(f'insert into "{t}" by name select * from cm_restore.main."{t}"')
-                    counts[t] = con.execute(f'select count(*) from "{t}"').fetchone()[0]
-                # ids come from sequences, which DuckDB cannot reset: advancing each by the highest
-                # restored id guarantees new ids land past every restored row (gaps are harmless)
-                for seq, table in (("submission_id_seq", "submissions"), ("audit_id_seq", "audit_log")):
-                    top = con.execute(f"select coalesce(max(id), 0) from {table}").fetchone()[0]
-                    if top:
-                        con.execute(f"select max(nextval('{seq}')) from range(?)", [int(top)])
+                counts = load_tables(con, "cm_restore")
                 db.audit(con, actor, "restore", str(source),
                          json.dumps({"safety_backup": str(safety), "rows": counts}, ensure_ascii=False))
         finally:
             con.execute("detach cm_restore")
     return counts
+
+
+SCHEMA_TABLES = ("schema_migrations", "schema_definitions")
+
+
+def load_tables(con, alias: str) -> dict[str, int]:
+    """Replace every table's rows by those of the attached store `alias` (same schema), inside the
+    caller's transaction; returns rows per table. Used by restore and copy."""
+    tables = _parents_first(con, [t for t in base_tables(con) if t not in SCHEMA_TABLES])
+    present = set(base_tables(con, alias))
+    counts = {}
+    for t in reversed(tables):      # children before the tables they reference
+        con.execute(f'delete from "{t}"')
+    for t in tables:                # parents before their children
+        if t in present:
+            con.execute(f'insert into "{t}" by name select * from {alias}.main."{t}"')
+        counts[t] = con.execute(f'select count(*) from "{t}"').fetchone()[0]
+    advance_sequences(con)
+    return counts
+
+
+def advance_sequences(con) -> None:
+    """Ids come from sequences, which DuckDB cannot reset: advancing each by the highest stored id
+    guarantees new ids land past every loaded row (gaps are harmless)."""
+    for table, column, default in con.execute(
+            "select table_name, column_name, column_default from duckdb_columns() "
+            "where database_name = current_database() and column_default like 'nextval(%'").fetchall():
+        seq = re.search(r"nextval\('([^']+)'", default).group(1)
+        top = con.execute(f'select coalesce(max("{column}"), 0) from "{table}"').fetchone()[0]
+        if top:
+            con.execute(f"select max(nextval('{seq}')) from range(?)", [int(top)])
 
 
 def _parents_first(con, tables: list[str]) -> list[str]:

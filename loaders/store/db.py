@@ -30,7 +30,7 @@ from typing import Iterator
 
 import duckdb
 
-from loaders.store import rollup
+from loaders.store import lake, rollup
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -50,8 +50,35 @@ KNOWN_VARIANTS: dict[int, dict[str, str]] = {
 DEFAULT_DB = ROOT / "data" / "db" / "campaign.duckdb"
 
 
+def location(path: str | os.PathLike | None = None) -> str:
+    """Where the store is: a DuckDB file's path, or a lake (`ducklake:postgres:<DSN>`,
+    loaders/store/lake.py); `path`, else CM_DB, else data/db/campaign.duckdb."""
+    return str(path or os.environ.get("CM_DB") or DEFAULT_DB)
+
+
 def db_path(path: str | os.PathLike | None = None) -> Path:
-    return Path(path or os.environ.get("CM_DB") or DEFAULT_DB)
+    """The store's file (for a lake: a folder of files that belong to this machine, such as backups,
+    under data/db/)."""
+    where = location(path)
+    return DEFAULT_DB.parent / "lake" if lake.is_lake(where) else Path(where)
+
+
+def is_lake(con) -> bool:
+    """True when `con` is a connection to a lake (loaders.store.lake.LakeConnection, maybe wrapped)."""
+    return bool(getattr(con, "is_lake", False))
+
+
+def next_ids(con, sequence: str, n: int = 1) -> list[int]:
+    """n new ids of `sequence`. A file has real sequences; a lake counts in lake_sequences, under the
+    write lock (inside the caller's write transaction, or in one of its own)."""
+    if n <= 0:
+        return []
+    if not is_lake(con):
+        return [r[0] for r in con.execute(f"select nextval('{sequence}') from range(?)", [n]).fetchall()]
+    with transaction(con, join=True):
+        con.execute("update lake_sequences set value = value + ? where name = ?", [n, sequence])
+        top = con.execute("select value from lake_sequences where name = ?", [sequence]).fetchone()[0]
+    return list(range(top - n + 1, top + 1))
 
 
 def migration_files(folder: Path | None = None) -> list[tuple[int, Path]]:
@@ -119,10 +146,12 @@ def migrate(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]] | None
     Refuses (SchemaMismatch) a database whose applied migrations differ from the files. A database
     made before checksums were recorded gets them recorded (see _record_checksums)."""
     files = migration_files() if files is None else files
-    con.execute(
-        "create table if not exists schema_migrations (version integer primary key, "
-        "name varchar not null, applied_at timestamp not null, checksum varchar)"
-    )
+    on_lake = is_lake(con)
+    table = ("create table if not exists schema_migrations (version integer primary key, "
+             "name varchar not null, applied_at timestamp not null, checksum varchar)")
+    con.execute(lake.translate(table) if on_lake else table)
+    if on_lake:
+        con.execute(lake.SEQUENCES_TABLE)
     check_migrations(con, files)
     # Apply by set membership, not "greater than the max": migrations written on parallel branches
     # may land with numbers below one already applied.
@@ -143,7 +172,8 @@ def migrate(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]] | None
 
 
 def _apply(con: duckdb.DuckDBPyConnection, version: int, path: Path) -> None:
-    con.execute(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    con.execute(lake.translate(text) if is_lake(con) else text)
     # a database older than migration 050 lacks the column until 050 adds it
     if _has_checksums(con):
         con.execute("insert into schema_migrations (version, name, applied_at, checksum) "
@@ -186,7 +216,9 @@ def apply_definitions(con: duckdb.DuckDBPyConnection) -> list[str]:
     with transaction(con):
         for p, s in changed:
             con.execute(p.read_text(encoding="utf-8"))
-            con.execute("insert or replace into schema_definitions values (?, ?, ?)", [p.name, s, datetime.now()])
+            # delete + insert, not "insert or replace": a lake has no primary key to replace on
+            con.execute("delete from schema_definitions where name = ?", [p.name])
+            con.execute("insert into schema_definitions values (?, ?, ?)", [p.name, s, datetime.now()])
         for name in gone:       # a file no longer shipped: its objects stay until a migration drops them
             con.execute("delete from schema_definitions where name = ?", [name])
     log.info("definitions applied: %s", ", ".join(p.name for p, _ in changed))
@@ -195,6 +227,48 @@ def apply_definitions(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 class DatabaseBusy(RuntimeError):
     """Another process holds the database file (DuckDB allows one writing process at a time)."""
+
+
+class NewerEngineFile(RuntimeError):
+    """The database file was written by a newer DuckDB than the one pinned here (requirements.txt).
+
+    DuckDB reads only the storage versions it knows; a file written by duckdb 2.0 carries "version
+    number 999", which the pinned 1.5.5 (the one with DuckLake extensions) refuses. The data is
+    carried over once: exported to Parquet with the engine that wrote it, then `copy` (README,
+    "Chuyển dữ liệu từ DuckDB 2.0")."""
+
+
+def sql_string(value: str | os.PathLike) -> str:
+    """A SQL string literal: ATTACH takes no prepared parameter on every engine (duckdb 1.5 refuses
+    `attach ? as x`), so paths are quoted here."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def file_engine(p: str | os.PathLike) -> str | None:
+    """The DuckDB version that wrote a database file, from its header ("v2.0.0"), if it says."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    found = re.search(rb"v(\d+\.\d+\.\d+)", head)
+    return found.group(1).decode() if found else None
+
+
+def newer_engine_message(p: str | os.PathLike) -> str:
+    """What happened and how to carry the data over, in Vietnamese (README: "Chuyển dữ liệu từ DuckDB
+    2.0" says the same)."""
+    wrote = file_engine(p)
+    engine = f"DuckDB {wrote}" if wrote else "một phiên bản DuckDB mới hơn"
+    pin = wrote or "<phiên bản đã ghi tệp>"
+    return (
+        f"Không mở được cơ sở dữ liệu {p}: tệp được ghi bởi {engine}, mới hơn DuckDB {duckdb.__version__} "
+        f"mà ứng dụng này dùng (bản có DuckLake), nên không đọc được. Dữ liệu trong tệp vẫn còn nguyên. "
+        f"Chuyển dữ liệu sang một lần: (1) xuất ra Parquet bằng đúng phiên bản đã ghi tệp: "
+        f"`python3 -m venv /tmp/duckdb-cu && /tmp/duckdb-cu/bin/pip install duckdb=={pin} && "
+        f"/tmp/duckdb-cu/bin/python tools/export_parquet.py {p} /tmp/cm-xuat`; (2) nạp vào cơ sở "
+        f"dữ liệu mới: `python -m loaders copy --from /tmp/cm-xuat --to <tệp mới>`, rồi đặt CM_DB (hoặc "
+        f"--db) là tệp mới. Xem README, mục “Chuyển dữ liệu từ DuckDB 2.0”.")
 
 
 def _open(p: Path, read_only: bool, wait_s: float | None) -> duckdb.DuckDBPyConnection:
@@ -209,6 +283,8 @@ def _open(p: Path, read_only: bool, wait_s: float | None) -> duckdb.DuckDBPyConn
         try:
             return duckdb.connect(str(p), read_only=read_only)
         except duckdb.IOException as e:
+            if "version number" in str(e) and "newer" in str(e).lower():
+                raise NewerEngineFile(newer_engine_message(p)) from None
             if "lock" not in str(e).lower():
                 raise
             if time.monotonic() >= deadline:
@@ -224,8 +300,11 @@ def _open(p: Path, read_only: bool, wait_s: float | None) -> duckdb.DuckDBPyConn
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False,
             wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating and migrating if needed) the database at path."""
-    p = db_path(path)
+    """Open (creating and migrating if needed) the store at path (a file or a lake)."""
+    where = location(path)
+    if lake.is_lake(where):
+        return _connect_lake(where, read_only)
+    p = Path(where)
     if read_only:
         con = _open(p, True, wait_s)
         try:
@@ -235,7 +314,11 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False,
             raise
         return con
     p.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(p, False, wait_s)
+    return _prepare(_open(p, False, wait_s))
+
+
+def _prepare(con):
+    """Migrations, definitions, and the rollup of a store opened for writing."""
     try:
         changed = bool(migrate(con)) | bool(apply_definitions(con))
         # the safety net of "writers refresh the rollup": after a schema change, or when the data
@@ -249,9 +332,28 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False,
     return con
 
 
+def _connect_lake(where: str, read_only: bool):
+    keys = lake.primary_keys([p for _, p in migration_files()])
+    keys["schema_migrations"] = ("version",)
+    if read_only:
+        con = lake.open_lake(where, True, keys)
+        try:
+            check_migrations(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+    return _prepare(lake.open_lake(where, False, keys))
+
+
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: a failure inside rolls everything back and re-raises."""
+def transaction(con: duckdb.DuckDBPyConnection, join: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure inside rolls everything back and re-raises. On a lake, the write
+    lock is held from begin to commit (loaders.store.lake). join: inside an open transaction (a lake
+    knows), take part in it instead of starting one."""
+    if join and getattr(con, "in_transaction", False):
+        yield con
+        return
     owner = getattr(con, "_owner", None)  # a SharedConnection stays open for the whole transaction
     if owner is not None:
         owner._enter()
@@ -272,6 +374,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, obj: str | None = None,
           details: str | None = None) -> None:
     """Append to the audit log (inside the caller's transaction when there is one)."""
+    if is_lake(con):    # no sequence on a lake: the id is drawn under the write lock
+        con.execute("insert into audit_log (id, logged_at, actor, action, object, details) values (?, ?, ?, ?, ?, ?)",
+                    [next_ids(con, "audit_id_seq")[0], datetime.now(), actor, action, obj, details])
+        return
     con.execute(
         "insert into audit_log (logged_at, actor, action, object, details) values (?, ?, ?, ?, ?)",
         [datetime.now(), actor, action, obj, details],
@@ -291,7 +397,7 @@ class SharedConnection:
     def __init__(self, path: str | os.PathLike, idle_s: float = 10.0, on_open=None):
         import threading
 
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else str(path)   # a lake's location is no file path
         self.idle_s = idle_s
         self._on_open = on_open
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -299,7 +405,7 @@ class SharedConnection:
         self._write_lock = threading.Lock()
         self._active = 0
         self._last = time.monotonic()
-        self._reaper = threading.Thread(target=self._reap, daemon=True, name=f"db-reaper:{self.path.name}")
+        self._reaper = threading.Thread(target=self._reap, daemon=True, name=f"db-reaper:{Path(str(self.path)).name}")
         self._reaper.start()
 
     # -- used by callers ------------------------------------------------------------------------

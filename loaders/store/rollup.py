@@ -157,8 +157,14 @@ def _begin(con: duckdb.DuckDBPyConnection) -> bool:
     """Start a transaction unless the caller already has one open; True when we started it.
 
     Detected without an error (any error aborts an open DuckDB transaction): in autocommit mode every
-    statement is its own transaction, so two statements see different transaction ids.
+    statement is its own transaction, so two statements see different transaction ids. A lake has no
+    txid_current() (it fails there, and badly): its connection knows (loaders.store.lake).
     """
+    if getattr(con, "is_lake", False):
+        if con.in_transaction:
+            return False
+        con.execute("begin transaction")
+        return True
     first = con.execute("select txid_current()").fetchone()[0]
     if con.execute("select txid_current()").fetchone()[0] == first:
         return False

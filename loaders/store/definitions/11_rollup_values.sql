@@ -117,7 +117,7 @@ group_weeks as (
 totals as (
     select campaign_code, unit_code, week_start,
            sum(activity) as activity, sum(posts) as posts,
-           list(first_active) filter (where first_active is not null) as group_first_active
+           list(first_active order by first_active) filter (where first_active is not null) as group_first_active
     from group_weeks
     group by all
 )

@@ -84,7 +84,7 @@ posting_units as (
 ),
 observed as (
     select campaign_code, week_start, series_kind, series_code, sum(value) as value,
-           list(first_active) filter (where first_active is not null) as unit_first_active
+           list(first_active order by first_active) filter (where first_active is not null) as unit_first_active
     from (select * from group_units union all select * from posting_units)
     group by all
 )
