@@ -42,7 +42,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", help="đường dẫn tệp DuckDB (mặc định: biến CM_DB hoặc data/db/campaign.duckdb)")
+        p.add_argument("--db", help="tệp DuckDB, hoặc kho ducklake:postgres:<chuỗi kết nối> (dữ liệu trong "
+                                    "CM_LAKE_DATA); mặc định: biến CM_DB hoặc data/db/campaign.duckdb")
         if name == command:
             command_module(name).add_arguments(p)
     return parser
@@ -53,12 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     # the subcommand is the first word (every option, --db included, belongs to a subcommand)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
     from loaders.store.db import DatabaseBusy, NewerEngineFile, SchemaMismatch
+    from loaders.store.lake import LakeError
 
     try:
         return int(command_module(args.command).run(args) or 0)
-    except (DatabaseBusy, SchemaMismatch, NewerEngineFile) as e:
+    except (DatabaseBusy, SchemaMismatch, NewerEngineFile, LakeError) as e:
         # the failures every command shares (the file is busy; its schema differs from this app's; a
-        # newer DuckDB wrote it):
+        # newer DuckDB wrote it; the lake cannot be reached):
         # say why and what to do, no traceback
         print(f"Lỗi: {e}", file=sys.stderr)
         return 3

@@ -44,6 +44,7 @@ from loaders.reference.campaigns import KIND_NAMES  # noqa: F401
 from loaders.store import db, rollup
 from loaders.store.db import (DatabaseBusy, NewerEngineFile, SchemaMismatch, SharedConnection,  # noqa: F401
                                db_path, location)
+from loaders.store.lake import LakeError  # noqa: F401
 
 Progress = Callable[[int, int, str], None]
 

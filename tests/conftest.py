@@ -55,3 +55,39 @@ def demo_path(ready_db_path: Path, tmp_path_factory) -> Path:
     from tests import demo_db
 
     return demo_db.build(ready_db_path, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server for the whole session (tests/pg.py); each lake gets a database."""
+    from tests import pg
+
+    server = pg.Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def lake_data(tmp_path_factory) -> Path:
+    """The data folder of every test lake (CM_LAKE_DATA); the file names DuckLake writes are unique."""
+    return tmp_path_factory.mktemp("lake-data")
+
+
+@pytest.fixture
+def new_lake(postgres, lake_data, monkeypatch):
+    """new_lake() → the location of a new, empty lake (ducklake:postgres:<DSN>); CM_LAKE_DATA set."""
+    monkeypatch.setenv("CM_LAKE_DATA", str(lake_data))
+    return lambda: "ducklake:postgres:" + postgres.new_database("lake")
+
+
+@pytest.fixture(scope="session")
+def demo_lake(demo_path, postgres, lake_data) -> str:
+    """The demo store (demo_path) copied into a lake, built once for the tests that only read it."""
+    import os
+
+    from loaders.store import copy
+
+    os.environ["CM_LAKE_DATA"] = str(lake_data)
+    location = "ducklake:postgres:" + postgres.new_database("demo")
+    copy.copy(demo_path, location)
+    return location

@@ -25,7 +25,7 @@ def connection():
     page with what happened and how to carry the data over, instead of a traceback."""
     try:
         return _connection(api.location())
-    except (api.NewerEngineFile, api.SchemaMismatch) as e:
+    except (api.NewerEngineFile, api.SchemaMismatch, api.LakeError) as e:
         st.error(str(e), icon=":material/database:")
         st.stop()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.store import db
+from loaders.store import db, lake
 
 
 class BackupError(Exception):
@@ -40,6 +40,14 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: str = "cli") -> Pat
     if out.exists():
         raise BackupError(f"Tệp {out} đã có; chọn tên khác để không ghi đè bản sao lưu cũ.")
     out.parent.mkdir(parents=True, exist_ok=True)
+    if db.is_lake(con):
+        # a lake is backed up into a store file of its own (constraints and sequences included), so
+        # the backup restores anywhere: a file or a lake, with `restore` or `copy`
+        from loaders.store import copy as copying      # copy builds on this module
+
+        rows = copying.copy(con.location, out, actor=actor)
+        db.audit(con, actor, "backup", str(out), json.dumps({"bytes": out.stat().st_size, "rows": sum(rows.values())}))
+        return out
     src = _alias(con)
     con.execute(f"attach {db.sql_string(out)} as cm_backup")
     try:
@@ -81,7 +89,8 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
                 raise BackupError(f"Tệp {source.name} không phải bản sao lưu của ứng dụng này.")
         finally:
             migrated.close()
-        safety = backup(con, default_backup_path(db.db_path(_db_file(con))), actor=actor)
+        here = db.db_path(con.location) if db.is_lake(con) else db.db_path(_db_file(con))
+        safety = backup(con, default_backup_path(here), actor=actor)
         con.execute(f"attach {db.sql_string(work)} as cm_restore (read_only)")
         try:
             with db.transaction(con):
@@ -93,7 +102,9 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
     return counts
 
 
-SCHEMA_TABLES = ("schema_migrations", "schema_definitions")
+# the store's own bookkeeping, never copied: each store keeps its own (lake_sequences is moved by
+# advance_sequences)
+SCHEMA_TABLES = ("schema_migrations", "schema_definitions", "lake_sequences")
 
 
 def load_tables(con, alias: str) -> dict[str, int]:
@@ -114,7 +125,14 @@ def load_tables(con, alias: str) -> dict[str, int]:
 
 def advance_sequences(con) -> None:
     """Ids come from sequences, which DuckDB cannot reset: advancing each by the highest stored id
-    guarantees new ids land past every loaded row (gaps are harmless)."""
+    guarantees new ids land past every loaded row (gaps are harmless). A lake counts in lake_sequences."""
+    if db.is_lake(con):
+        for seq, (table, column) in lake.sequence_columns([p for _, p in db.migration_files()]).items():
+            top = con.execute(f'select coalesce(max("{column}"), 0) from "{table}"').fetchone()[0]
+            now = con.execute("select value from lake_sequences where name = ?", [seq]).fetchone()
+            con.execute("delete from lake_sequences where name = ?", [seq])
+            con.execute("insert into lake_sequences values (?, ?)", [seq, max(int(top), now[0] if now else 0)])
+        return
     for table, column, default in con.execute(
             "select table_name, column_name, column_default from duckdb_columns() "
             "where database_name = current_database() and column_default like 'nextval(%'").fetchall():

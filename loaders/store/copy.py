@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.store import backup, db, rollup
+from loaders.store import backup, db, lake, rollup
 
 
 class CopyError(Exception):
@@ -33,13 +33,19 @@ def is_export_folder(path: str | Path) -> bool:
 
 
 def copy(source: str | Path, target: str | Path, actor: str = "cli") -> dict[str, int]:
-    """Copy every table of `source` into the new store `target`; returns rows per table."""
+    """Copy every table of `source` (a file, an export folder or a lake) into the new store `target`
+    (a file or a lake); returns rows per table."""
     with tempfile.TemporaryDirectory() as tmp:
-        src = _prepared_source(Path(source), Path(tmp))
+        src = None if lake.is_lake(source) else _prepared_source(Path(source), Path(tmp))
+        if src is None:
+            _check_lake_source(str(source))
         con = db.connect(target)
         try:
             _refuse_unless_empty(con, target)
-            con.execute(f"attach {db.sql_string(src)} as cm_copy (read_only)")
+            if src is None:
+                lake.attach(con, str(source), "cm_copy", read_only=True)
+            else:
+                con.execute(f"attach {db.sql_string(src)} as cm_copy (read_only)")
             try:
                 with db.transaction(con):
                     counts = backup.load_tables(con, "cm_copy")
@@ -61,6 +67,19 @@ def _refuse_unless_empty(con, target) -> None:
             f"Nơi đích {target} đã có dữ liệu (bảng {', '.join(filled)}); lệnh copy chỉ chép vào một cơ sở "
             f"dữ liệu mới hoặc trống, để không ghi đè dữ liệu đang dùng. Chọn nơi đích khác, hoặc dùng "
             f"`restore` để thay toàn bộ dữ liệu bằng một bản sao lưu.")
+
+
+def _check_lake_source(source: str) -> None:
+    """A lake is copied as it is: it must have every shipped migration (open it once with this app)."""
+    con = db.connect(source, read_only=True)
+    try:
+        have = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
+    finally:
+        con.close()
+    missing = sorted({v for v, _ in db.migration_files()} - have)
+    if missing:
+        raise CopyError(f"Kho nguồn {source} chưa được nâng cấp lược đồ ({missing}); chạy "
+                        f"`python -m loaders migrate --db '{source}'` trước.")
 
 
 def _prepared_source(source: Path, tmp: Path) -> Path:

@@ -36,7 +36,7 @@ ALIAS = "cm"
 LOCK_KEY = 0x434D574C
 
 _WRITE = re.compile(r"^\s*(insert|update|delete|create|drop|alter|copy|truncate|merge|checkpoint|"
-                    r"import|attach|detach|comment)\b", re.I)
+                    r"import|comment)\b", re.I)
 _BEGIN = re.compile(r"^\s*begin(\s+transaction)?\s*;?\s*$", re.I)
 _END = re.compile(r"^\s*(commit|rollback|abort|end)(\s+transaction)?\s*;?\s*$", re.I)
 _COMMIT = re.compile(r"^\s*(commit|end)\b", re.I)
@@ -95,6 +95,7 @@ def _s3_secret(con: duckdb.DuckDBPyConnection) -> None:
 
 def attach(con: duckdb.DuckDBPyConnection, location: str, alias: str = ALIAS, read_only: bool = False) -> None:
     """Attach the lake at `location` to `con` as `alias` (the extensions loaded first)."""
+    con = getattr(con, "_con", con)     # the DuckDB connection under a LakeConnection: nothing here writes
     load_extensions(con)
     path = data_path(location)
     if path.startswith("s3://"):
@@ -150,6 +151,21 @@ _KEY_CLAUSE = re.compile(r"primary\s+key\s*\(([^)]*)\)", re.I)
 # or by a mapping that first looks the row up); checking them at every commit would read millions
 # of rows on a national store.
 BY_CONSTRUCTION = {"submissions", "audit_log", "unclassified_rows", "wording_mappings", "report_values"}
+
+
+_SEQ_COLUMN = re.compile(r"^\s*(\w+)\s+[^,\n]*default\s+nextval\('([^']+)'\)", re.I | re.M)
+
+
+def sequence_columns(files: list[Path]) -> dict[str, tuple[str, str]]:
+    """sequence → (table, column) it numbers, read from the migrations (a lake counts in
+    lake_sequences instead)."""
+    out = {}
+    for path in files:
+        text = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+        for table, body in _CREATE.findall(text):
+            for column, seq in _SEQ_COLUMN.findall(body):
+                out[seq] = (table, column)
+    return out
 
 
 def primary_keys(files: list[Path]) -> dict[str, tuple[str, ...]]:
@@ -335,7 +351,9 @@ class LakeConnection:
         return self
 
     def cursor(self) -> "LakeConnection":
-        return LakeConnection(self._con.cursor(), self._lock, self.location, self._keys)
+        cur = self._con.cursor()
+        cur.execute(f"use {ALIAS}")      # the default database is per connection: a new cursor starts in memory
+        return LakeConnection(cur, self._lock, self.location, self._keys)
 
     def close(self) -> None:
         if self.in_transaction:
