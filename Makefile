@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine (Debian, Python 3.11):
 #   make run   — start the app on the built-in demo database
-#   make test  — run every test (installs Debian's chromium for the browser tests)
+#   make test  — run every test (installs Debian's chromium for the browser tests and Debian's
+#                postgresql for the national store's tests)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test bench browser clean-db
+.PHONY: run test bench browser postgres clean-db
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
-test: $(VENV)/.installed browser
+# Debian's PostgreSQL server for the tests of the national store (DuckLake's catalog): the tests start
+# their own server on a free loopback port (tests/pg.py), nothing else is configured.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; }
+
+test: $(VENV)/.installed browser postgres
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed

@@ -87,6 +87,7 @@ class WriterMixin:
                 self._fail(pending, e)
                 return
             self._load_state()
+            self._mark = None         # each file's decisions are made again on what is stored (_reconcile)
             for result, size in pending.audits:
                 single = Pending([s for s in pending.subs if s.result is result], [(result, size)], [result])
                 for s in single.subs:
@@ -114,6 +115,7 @@ class WriterMixin:
 
     def _write(self, pending: Pending) -> None:
         con = self.con
+        self._reconcile(pending)         # another writer of the lake may have stored since the checks
         subs = pending.subs
         if subs:
             ids = db.next_ids(con, "submission_id_seq", len(subs))
@@ -167,6 +169,7 @@ class WriterMixin:
             key = (s.unit_code, s.start, s.end)
             if self.current.get(key) is s:
                 self.current[key] = s.id
+        self._mark = self._state_mark()
 
     def _audit(self, audits: list[tuple[FileResult, int]]) -> None:
         if not audits:
@@ -184,9 +187,10 @@ class WriterMixin:
             }
             rows.append((now, self.actor, f"ingest.{result.status}", result.file,
                          json.dumps(details, ensure_ascii=False, default=str)))
-        insert(self.con, "audit_log", {
-            "action": [r[2] for r in rows], "object": [r[3] for r in rows], "details": [r[4] for r in rows]},
-            constants={"logged_at": now, "actor": self.actor})
+        columns = {"action": [r[2] for r in rows], "object": [r[3] for r in rows], "details": [r[4] for r in rows]}
+        if db.is_lake(self.con):      # no sequence on a lake: ids drawn under the write lock
+            columns["id"] = db.next_ids(self.con, "audit_id_seq", len(rows))
+        insert(self.con, "audit_log", columns, constants={"logged_at": now, "actor": self.actor})
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list],

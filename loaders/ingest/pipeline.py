@@ -120,6 +120,44 @@ class Ingestor(ChecksMixin, WriterMixin):
                 self.current[key] = sid
                 self.unit_periods.setdefault(unit, set()).add((a, b))
             self.hashes.setdefault(h, []).append((sid, unit, a, b, version, is_current, received))
+        self._mark = self._state_mark()
+
+    def _state_mark(self) -> tuple:
+        """What the decisions were made on: another writer storing for this campaign moves it."""
+        return tuple(self.con.execute("select count(*), coalesce(max(id), 0) from submissions where campaign_code = ?",
+                                      [self.code]).fetchone())
+
+    def _reconcile(self, pending: Pending) -> None:
+        """Inside the write transaction (on a lake, under the write lock): when another writer stored
+        reports for this campaign since this batch was checked (several app instances and commands
+        write one lake), redo the decisions on what is stored now: a file someone else just stored
+        becomes unchanged, and versions and the reports replaced come from the store. On a file
+        nobody else writes in between, and this is one cheap query."""
+        if self._state_mark() == self._mark:
+            return
+        self._load_state()
+        kept = []
+        results = list({id(s.result): s.result for s in pending.subs}.values())    # in order, once each
+        for result in results:
+            subs = [s for s in pending.subs if s.result is result]
+            known = self.hashes.get(result.file_hash)
+            if known:
+                result.messages = []
+                self._unchanged(result, known)
+                continue
+            for s in subs:
+                key = (s.unit_code, s.start, s.end)
+                s.version = self.versions.get(key, 0) + 1
+                self.versions[key] = s.version
+                prev = self.current.get(key)
+                s.replaces = prev if prev is not None and not isinstance(prev, PendingSubmission) else None
+                if isinstance(prev, PendingSubmission):
+                    prev.is_current = False
+                self.current[key] = s
+                self.hashes.setdefault(s.file_hash, []).append((None, s.unit_code, s.start, s.end, s.version, True,
+                                                               datetime.now()))
+                kept.append(s)
+        pending.subs[:] = kept
 
     # ---- checking
 
