@@ -96,3 +96,48 @@ def test_a_lake_needs_its_data_folder(postgres, monkeypatch, capsys):
     monkeypatch.delenv("CM_LAKE_DATA", raising=False)
     assert main(["migrate", "--db", "ducklake:postgres:" + postgres.dsn("postgres")]) == 3
     assert "CM_LAKE_DATA" in capsys.readouterr().err
+
+
+def _tables(con) -> dict[str, list]:
+    from loaders.store import backup
+
+    skip = ("audit_log", "schema_migrations", "schema_definitions", "rollup_state", "lake_sequences")
+    return {t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall()))
+            for t in backup.base_tables(con) if t not in skip}
+
+
+def test_backup_restore_and_copy_back_on_a_lake(demo_lake, demo_path, tmp_path):
+    """Last in this file: it writes to the session's demo lake (and restores it)."""
+    from loaders.ingest import pipeline
+    from loaders.store import backup
+    from tests import workbooks as wb
+
+    file_con = db.connect(demo_path, read_only=True)
+    expected = _tables(file_con)
+    file_con.close()
+    con = db.connect(demo_lake)
+    try:
+        out = backup.backup(con, tmp_path / "lake-backup.duckdb")
+        saved = db.connect(out, read_only=True)
+        assert _tables(saved) == expected
+        saved.close()
+        # a change, then the restore brings the backed-up state back (the current one is backed up first)
+        r = pipeline.ingest_bytes(con, wb.xlsx(wb.report("Phường Tân Lập", date(2025, 11, 10), date(2025, 11, 16),
+                                                         {"ttcs_tin_bai": 77}, unit_code="24121")),
+                                  "tan-lap-77.xlsx", CAMPAIGN)
+        assert r.status == "accepted"
+        assert _tables(con) != expected
+        backup.restore(con, out)
+        assert _tables(con) == expected
+        actions = [a for (a,) in con.execute("select action from audit_log order by id desc limit 3").fetchall()]
+        assert actions[0] == "restore"
+        # new ids land past the restored ones
+        top = con.execute("select max(id) from submissions").fetchone()[0]
+        assert db.next_ids(con, "submission_id_seq")[0] > top
+    finally:
+        con.close()
+    # and back to a file with the command
+    assert main(["copy", "--from", demo_lake, "--to", str(tmp_path / "back.duckdb")]) == 0
+    back = db.connect(tmp_path / "back.duckdb", read_only=True)
+    assert _tables(back) == expected
+    back.close()
