@@ -7,7 +7,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test bench browser postgres clean-db
+.PHONY: run test bench browser postgres national clean-db
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ postgres:
 test: $(VENV)/.installed browser postgres
 	$(PY) -m pytest
 
+# The national deployment on one machine (README, "Triển khai toàn quốc"): a local PostgreSQL in
+# data/db/pg for the DuckLake catalog, the national-scale bench store copied into the lake once, and
+# two app instances on ports 8501 and 8502 serving it.
+national: $(VENV)/.installed postgres
+	$(PY) tools/national.py --ports $(PORT) $$(($(PORT) + 1))
+
 bench: $(VENV)/.installed
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_metrics.py
@@ -43,6 +49,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_browser.py
 	$(PY) bench/bench_briefing.py
 	$(PY) bench/bench_growth.py
+	$(PY) bench/bench_lake.py
 
 clean-db:
 	rm -rf data/db

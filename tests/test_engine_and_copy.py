@@ -94,17 +94,15 @@ def _compare(a, b) -> None:
         assert _rows(a, t) == _rows(b, t), t
 
 
-def test_copy_from_an_export_folder_and_from_a_file(demo_path, tmp_path):
+def test_copy_from_an_export_folder(demo_path, tmp_path):
     # the carry-over route: an export to Parquet (what tools/export_parquet.py does), then copy
     folder = tmp_path / "xuat"
     src = duckdb.connect(str(demo_path), read_only=True)
     src.execute(f"export database {db.sql_string(folder)} (format parquet)")
     moved = tmp_path / "moved"
     shutil.move(folder, moved)       # the folder may be moved after the export
-    counts = copy.copy(moved, tmp_path / "from_export.duckdb")
-    assert counts["submissions"] > 100
-    assert main(["copy", "--from", str(demo_path), "--to", str(tmp_path / "from_file.duckdb")]) == 0
-    for target in ("from_export.duckdb", "from_file.duckdb"):
+    assert main(["copy", "--from", str(moved), "--to", str(tmp_path / "from_export.duckdb")]) == 0
+    for target in ("from_export.duckdb",):
         out = db.connect(tmp_path / target, read_only=True)
         try:
             _compare(src, out)

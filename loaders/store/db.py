@@ -149,8 +149,10 @@ def migrate(con: duckdb.DuckDBPyConnection, files: list[tuple[int, Path]] | None
     on_lake = is_lake(con)
     table = ("create table if not exists schema_migrations (version integer primary key, "
              "name varchar not null, applied_at timestamp not null, checksum varchar)")
-    con.execute(lake.translate(table) if on_lake else table)
-    if on_lake:
+    if not on_lake:
+        con.execute(table)
+    elif not schema_version(con):     # on a lake even a no-op create is a write (the lock, a commit)
+        con.execute(lake.translate(table))
         con.execute(lake.SEQUENCES_TABLE)
     check_migrations(con, files)
     # Apply by set membership, not "greater than the max": migrations written on parallel branches
@@ -398,7 +400,8 @@ class SharedConnection:
         import threading
 
         self.path = path if isinstance(path, Path) else str(path)   # a lake's location is no file path
-        self.idle_s = idle_s
+        # a lake is not held like a file (many processes use it at once): no need to let go soon
+        self.idle_s = max(idle_s, 600.0) if lake.is_lake(self.path) else idle_s
         self._on_open = on_open
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.RLock()
