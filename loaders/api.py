@@ -52,7 +52,9 @@ Progress = Callable[[int, int, str], None]
 # names): functions, classes and constants, never a module.
 __all__ = [
     # first start, the connection and its errors
-    "prepare", "db_path", "SharedConnection", "DatabaseBusy", "KIND_NAMES",
+    "prepare", "db_path", "location", "SharedConnection", "DatabaseBusy", "KIND_NAMES",
+    # a store this app cannot open: written by a newer DuckDB, another schema, a lake out of reach
+    "NewerEngineFile", "SchemaMismatch", "LakeError",
     # reports and templates
     "upload_items", "upload", "uploaded", "annotated_workbook", "FileResult", "template_workbook",
     "template_filename",
