@@ -68,7 +68,7 @@ def upload_to_visible(where: str, repeat: int = 3) -> list[float]:
     from loaders.ingest import pipeline
     from loaders.outputs.template import TemplateFiller
 
-    from loaders.store import backup
+    from loaders.store import tables as backup
 
     writer = db.connect(where)
     with db.transaction(writer):      # bench_metrics stores its ids itself: the sequences move past them

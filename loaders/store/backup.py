@@ -12,7 +12,6 @@ transaction and records the restore in the audit log.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from datetime import datetime
@@ -20,7 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.store import db, lake
+from loaders.store import db
+from loaders.store.tables import (SCHEMA_TABLES, _parents_first, advance_sequences,  # noqa: F401
+                                  base_tables, load_tables, parents_first)
 
 
 class BackupError(Exception):
@@ -43,7 +44,7 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: str = "cli") -> Pat
     if db.is_lake(con):
         # a lake is backed up into a store file of its own (constraints and sequences included), so
         # the backup restores anywhere: a file or a lake, with `restore` or `copy`
-        from loaders.store import copy as copying      # copy builds on this module
+        from loaders.store import copy as copying
 
         rows = copying.copy(con.location, out, actor=actor)
         db.audit(con, actor, "backup", str(out), json.dumps({"bytes": out.stat().st_size, "rows": sum(rows.values())}))
@@ -56,14 +57,6 @@ def backup(con: duckdb.DuckDBPyConnection, out: Path, actor: str = "cli") -> Pat
         con.execute("detach cm_backup")
     db.audit(con, actor, "backup", str(out), json.dumps({"bytes": out.stat().st_size}))
     return out
-
-
-def base_tables(con, catalog: str | None = None) -> list[str]:
-    where = "and database_name = ?" if catalog else "and database_name = current_database()"
-    args = [catalog] if catalog else []
-    return [t for (t,) in con.execute(
-        f"select table_name from duckdb_tables() where schema_name = 'main' {where} order by table_name",
-        args).fetchall()]
 
 
 def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") -> dict:
@@ -100,63 +93,6 @@ def restore(con: duckdb.DuckDBPyConnection, source: Path, actor: str = "cli") ->
         finally:
             con.execute("detach cm_restore")
     return counts
-
-
-# the store's own bookkeeping, never copied: each store keeps its own (lake_sequences is moved by
-# advance_sequences)
-SCHEMA_TABLES = ("schema_migrations", "schema_definitions", "lake_sequences")
-
-
-def load_tables(con, alias: str) -> dict[str, int]:
-    """Replace every table's rows by those of the attached store `alias` (same schema), inside the
-    caller's transaction; returns rows per table. Used by restore and copy."""
-    tables = _parents_first(con, [t for t in base_tables(con) if t not in SCHEMA_TABLES])
-    present = set(base_tables(con, alias))
-    counts = {}
-    for t in reversed(tables):      # children before the tables they reference
-        con.execute(f'delete from "{t}"')
-    for t in tables:                # parents before their children
-        if t in present:
-            con.execute(f'insert into "{t}" by name select * from {alias}.main."{t}"')
-        counts[t] = con.execute(f'select count(*) from "{t}"').fetchone()[0]
-    advance_sequences(con)
-    return counts
-
-
-def advance_sequences(con) -> None:
-    """Ids come from sequences, which DuckDB cannot reset: advancing each by the highest stored id
-    guarantees new ids land past every loaded row (gaps are harmless). A lake counts in lake_sequences."""
-    if db.is_lake(con):
-        for seq, (table, column) in lake.sequence_columns([p for _, p in db.migration_files()]).items():
-            top = con.execute(f'select coalesce(max("{column}"), 0) from "{table}"').fetchone()[0]
-            now = con.execute("select value from lake_sequences where name = ?", [seq]).fetchone()
-            con.execute("delete from lake_sequences where name = ?", [seq])
-            con.execute("insert into lake_sequences values (?, ?)", [seq, max(int(top), now[0] if now else 0)])
-        return
-    for table, column, default in con.execute(
-            "select table_name, column_name, column_default from duckdb_columns() "
-            "where database_name = current_database() and column_default like 'nextval(%'").fetchall():
-        seq = re.search(r"nextval\('([^']+)'", default).group(1)
-        top = con.execute(f'select coalesce(max("{column}"), 0) from "{table}"').fetchone()[0]
-        if top:
-            con.execute(f"select max(nextval('{seq}')) from range(?)", [int(top)])
-
-
-def _parents_first(con, tables: list[str]) -> list[str]:
-    """Tables ordered so that a table comes after every table its foreign keys reference."""
-    refs: dict[str, set[str]] = {t: set() for t in tables}
-    for child, parent in con.execute("select table_name, referenced_table from duckdb_constraints() "
-                                     "where constraint_type = 'FOREIGN KEY' and database_name = current_database()"
-                                     ).fetchall():
-        if child in refs and parent in refs:
-            refs[child].add(parent)
-    ordered: list[str] = []
-    while refs:
-        ready = sorted(t for t, parents in refs.items() if parents <= set(ordered))
-        ordered += ready
-        for t in ready:
-            del refs[t]
-    return ordered
 
 
 def _db_file(con) -> str:

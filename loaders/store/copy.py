@@ -3,7 +3,7 @@
 The source is a store (a DuckDB file) or a folder exported to Parquet (EXPORT DATABASE, e.g. by
 tools/export_parquet.py with the newer DuckDB that wrote a file this app's engine cannot open). The
 target must be new or empty: it is created and migrated as any store is, then every table's rows are
-loaded in one transaction (loaders.store.backup.load_tables), the sequences moved past the loaded
+loaded in one transaction (loaders.store.tables.load_tables), the sequences moved past the loaded
 ids, and the rollup refreshed where it is stale.
 
 A source on an older schema is brought to the current one first, on a private copy (as restore
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.store import backup, db, lake, rollup
+from loaders.store import db, lake, rollup, tables
 
 
 class CopyError(Exception):
@@ -48,7 +48,7 @@ def copy(source: str | Path, target: str | Path, actor: str = "cli") -> dict[str
                 con.execute(f"attach {db.sql_string(src)} as cm_copy (read_only)")
             try:
                 with db.transaction(con):
-                    counts = backup.load_tables(con, "cm_copy")
+                    counts = tables.load_tables(con, "cm_copy")
                     db.audit(con, actor, "copy", str(target), json.dumps(
                         {"from": str(source), "rows": sum(counts.values())}, ensure_ascii=False))
             finally:
@@ -112,7 +112,7 @@ def _is_current(source: Path) -> bool:
             raise db.NewerEngineFile(db.newer_engine_message(source)) from None
         raise CopyError(f"Không mở được {source}: {e}") from e
     try:
-        if "submissions" not in backup.base_tables(con):
+        if "submissions" not in tables.base_tables(con):
             raise CopyError(f"Tệp {source} không phải cơ sở dữ liệu của ứng dụng này.")
         db.check_migrations(con)
         have = {v for (v,) in con.execute("select version from schema_migrations").fetchall()}
@@ -135,13 +135,13 @@ def export_tables(folder: Path) -> dict[str, Path]:
 
 def _import_export(folder: Path, work: Path) -> None:
     """Load an export folder into a new file made with the migrations the exported store had."""
-    tables = export_tables(folder)
-    if "schema_migrations" not in tables or "submissions" not in tables:
+    files = export_tables(folder)
+    if "schema_migrations" not in files or "submissions" not in files:
         raise CopyError(f"Thư mục {folder} không phải bản xuất của cơ sở dữ liệu ứng dụng này "
                         f"(thiếu schema_migrations hoặc submissions trong load.sql).")
     con = duckdb.connect(str(work))
     try:
-        recorded = con.execute(f"select version from read_parquet({db.sql_string(tables['schema_migrations'])})"
+        recorded = con.execute(f"select version from read_parquet({db.sql_string(files['schema_migrations'])})"
                                ).fetchall()
         versions = {v for (v,) in recorded}
         shipped = db.migration_files()
@@ -153,10 +153,10 @@ def _import_export(folder: Path, work: Path) -> None:
         with db.transaction(con):
             con.execute("delete from schema_migrations")
             # schema_definitions stays empty: the definitions are applied when the file is migrated
-            ordered = backup._parents_first(con, [t for t in tables if t in backup.base_tables(con)
+            ordered = tables.parents_first(con, [t for t in files if t in tables.base_tables(con)
                                                   and t != "schema_definitions"])
             for t in ordered:
-                con.execute(f'insert into "{t}" by name select * from read_parquet({db.sql_string(tables[t])})')
-            backup.advance_sequences(con)
+                con.execute(f'insert into "{t}" by name select * from read_parquet({db.sql_string(files[t])})')
+            tables.advance_sequences(con)
     finally:
         con.close()
