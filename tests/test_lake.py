@@ -37,8 +37,12 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(keys, kind="stable").reset_index(drop=True) if keys else df.reset_index(drop=True)
 
 
-def test_every_query_is_equal_on_the_file_and_the_lake(demo_path, demo_lake):
-    file_con = db.connect(demo_path, read_only=True)
+def test_every_query_is_equal_on_the_file_and_the_lake(demo_path, demo_lake, tmp_path):
+    import shutil
+
+    # a private copy: an app test may still hold the demo file open (read-write, idle)
+    shutil.copyfile(demo_path, tmp_path / "demo.duckdb")
+    file_con = db.connect(tmp_path / "demo.duckdb", read_only=True)
     lake_con = db.connect(demo_lake, read_only=True)
     try:
         args = _arguments(file_con)
@@ -131,7 +135,11 @@ def test_backup_and_restore_on_a_lake(demo_lake, demo_path, tmp_path):
     from loaders.store import backup
     from tests import workbooks as wb
 
-    file_con = db.connect(demo_path, read_only=True)
+    import shutil
+
+    # a private copy: the app test before may still hold the demo file open (read-write, idle)
+    shutil.copyfile(demo_path, tmp_path / "demo.duckdb")
+    file_con = db.connect(tmp_path / "demo.duckdb", read_only=True)
     expected = _tables(file_con)
     file_con.close()
     con = db.connect(demo_lake)
