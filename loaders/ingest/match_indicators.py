@@ -16,10 +16,8 @@ import duckdb
 from rapidfuzz import fuzz, process
 
 from loaders.common.text import clean, fold
-from loaders.ingest.wording import WordingMatch, vocabulary
+from loaders.ingest.wording import WordingMatch, strip_numbering, vocabulary
 
-_NUMBERING = re.compile(
-    r"^\s*(?:(?:[ivxlc]+|\d+(?:\.\d+)*|[a-zđ])\s*[.)/:]|[-+*•–·o]|\(\s*\d+\s*\))\s*", re.I)
 _ABBREV = {"fb": "facebook", "ttdt": "thong tin dien tu", "yt": "youtube", "tiktok": "tiktok",
            "tik tok": "tiktok", "zalo oa": "zalo", "ttcs": "thong tin co so", "tt": "truyen thanh"}
 _FILLER = re.compile(r"^(?:tong\s+)?(?:so\s+luong|so\s+luot|so)\s+")
@@ -44,15 +42,6 @@ def norm_words(text: object) -> str:
 def wording_key(text: object) -> str:
     """The key a wording is kept and mapped under: folded words without numbering ("2. Cờ hoa" → "co hoa")."""
     return norm_words(strip_numbering(clean(text)))
-
-
-def strip_numbering(text: str) -> str:
-    prev = None
-    s = clean(text)
-    while s != prev:
-        prev = s
-        s = _NUMBERING.sub("", s, count=1).strip()
-    return s
 
 
 @dataclass

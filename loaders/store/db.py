@@ -308,15 +308,19 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False,
         return _connect_lake(where, read_only)
     p = Path(where)
     if read_only:
-        con = _open(p, True, wait_s)
-        try:
-            check_migrations(con)
-        except BaseException:
-            con.close()
-            raise
-        return con
+        return _checked(_open(p, True, wait_s))
     p.parent.mkdir(parents=True, exist_ok=True)
     return _prepare(_open(p, False, wait_s))
+
+
+def _checked(con):
+    """A store opened read-only: refused (and closed) when its migrations differ from the files."""
+    try:
+        check_migrations(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _prepare(con):
@@ -338,13 +342,7 @@ def _connect_lake(where: str, read_only: bool):
     keys = lake.primary_keys([p for _, p in migration_files()])
     keys["schema_migrations"] = ("version",)
     if read_only:
-        con = lake.open_lake(where, True, keys)
-        try:
-            check_migrations(con)
-        except BaseException:
-            con.close()
-            raise
-        return con
+        return _checked(lake.open_lake(where, True, keys))
     return _prepare(lake.open_lake(where, False, keys))
 
 
