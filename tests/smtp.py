@@ -29,7 +29,9 @@ def local_smtp():
 
     def check(server, session, envelope, mechanism, data):
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (USER.encode(), PASSWORD.encode())
-        return AuthResult(success=ok)
+        # handled=False: the server itself answers 535 to a wrong password, as a real server does
+        # (aiosmtpd's default handled=True leaves the client waiting for its 30 s timeout)
+        return AuthResult(success=ok, handled=False)
 
     inbox = Inbox()
     port = free_port()
