@@ -71,3 +71,21 @@ def test_cli_backup_and_refused_restore(db_path, tmp_path):
     r = subprocess.run([sys.executable, "-m", "loaders", "restore", str(out), "--db", str(db_path)],
                        capture_output=True, text=True, cwd=ROOT, stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "--yes" in r.stderr
+
+
+def test_cli_backup_and_restore_write_into_cm_backup_dir(db_path, tmp_path):
+    """An operator chooses where backups go (CM_BACKUP_DIR): `backup` without --out and the safety copy
+    `restore` makes first both land there, and the restore says which folder."""
+    import os
+    where = tmp_path / "sao-luu"
+    env = {**os.environ, "CM_BACKUP_DIR": str(where)}
+    r = subprocess.run([sys.executable, "-m", "loaders", "backup", "--db", str(db_path)],
+                       capture_output=True, text=True, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stderr
+    first = list(where.glob("*.duckdb"))
+    assert len(first) == 1
+    r = subprocess.run([sys.executable, "-m", "loaders", "restore", str(first[0]), "--yes", "--db", str(db_path)],
+                       capture_output=True, text=True, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stderr
+    assert f"sao lưu tự động vào thư mục {where}" in r.stdout
+    assert len(list(where.glob("*.duckdb"))) == 2

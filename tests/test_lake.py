@@ -128,7 +128,7 @@ def _tables(con) -> dict[str, list]:
             for t in backup.base_tables(con) if t not in skip}
 
 
-def test_backup_and_restore_on_a_lake(demo_lake, demo_path, tmp_path):
+def test_backup_and_restore_on_a_lake(demo_lake, demo_path, tmp_path, monkeypatch):
     """Last in this file: it writes to the session's demo lake (and restores it). The backup is the
     lake copied into a file store (`copy` from a lake)."""
     from loaders.ingest import pipeline
@@ -142,6 +142,7 @@ def test_backup_and_restore_on_a_lake(demo_lake, demo_path, tmp_path):
     file_con = db.connect(tmp_path / "demo.duckdb", read_only=True)
     expected = _tables(file_con)
     file_con.close()
+    monkeypatch.setenv("CM_BACKUP_DIR", str(tmp_path / "safety"))   # the restore's own backup goes here
     con = db.connect(demo_lake)
     try:
         out = backup.backup(con, tmp_path / "lake-backup.duckdb")
@@ -158,6 +159,7 @@ def test_backup_and_restore_on_a_lake(demo_lake, demo_path, tmp_path):
         assert _tables(con) == expected
         actions = [a for (a,) in con.execute("select action from audit_log order by id desc limit 3").fetchall()]
         assert actions[0] == "restore"
+        assert len(list((tmp_path / "safety").glob("lake-*.duckdb"))) == 1   # the state before, kept
         # new ids land past the restored ones
         top = con.execute("select max(id) from submissions").fetchone()[0]
         assert db.next_ids(con, "submission_id_seq")[0] > top

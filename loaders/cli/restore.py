@@ -29,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         con.close()
     print(f"Đã khôi phục {sum(counts.values())} dòng từ {args.file} "
-          f"(dữ liệu trước đó đã được sao lưu tự động trong thư mục backups).")
+          f"(dữ liệu trước đó đã được sao lưu tự động vào thư mục {backup.backup_dir(db.db_path(args.db))}).")
     return 0

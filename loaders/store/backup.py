@@ -12,6 +12,7 @@ transaction and records the restore in the audit log.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from datetime import datetime
@@ -28,8 +29,14 @@ class BackupError(Exception):
     """A backup file that cannot be used, with a Vietnamese message."""
 
 
+def backup_dir(db_file: Path) -> Path:
+    """Where backups go unless told: CM_BACKUP_DIR, else backups/ beside the store's file (for a lake,
+    data/db/backups/ of the machine that runs the command — a lake has no file of its own)."""
+    return Path(os.environ.get("CM_BACKUP_DIR") or db_file.parent / "backups")
+
+
 def default_backup_path(db_file: Path) -> Path:
-    return db_file.parent / "backups" / f"{db_file.stem}-{datetime.now():%Y%m%d-%H%M%S-%f}.duckdb"
+    return backup_dir(db_file) / f"{db_file.stem}-{datetime.now():%Y%m%d-%H%M%S-%f}.duckdb"
 
 
 def _alias(con) -> str:
