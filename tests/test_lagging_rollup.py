@@ -118,3 +118,25 @@ def test_the_rollup_stays_equal_after_each_kind_of_write(demo_copy, tmp_path):
     backup.restore(con, saved, actor="test")
     assert_same_rules(con, [code], as_of_times(con, code, every_hours=97))
     assert con.execute("select count(*) from submissions where file_name = 'late.xlsx'").fetchone()[0] == 0
+
+
+def test_the_rollup_gives_the_direct_rows_around_every_late_arrival(demo_path):
+    """The counts per stretch of time (metric_lagging_states, migration 150) change at each
+    deadline and at each arrival after a deadline: a microsecond before, at and after every such
+    arrival of the demo, the rules read from the rollup are the direct ones."""
+    con = db.connect(demo_path, read_only=True)
+    try:
+        code = demo_db.CAMPAIGN
+        late = [t for (t,) in con.execute(
+            "select distinct arrived_at from metric_lagging_late where campaign_code = $c "
+            "union select distinct received_at from metric_lagging_weeks where campaign_code = $c and late "
+            "order by 1", {"c": code}).fetchall()]
+        assert len(late) > 10
+        step = max(1, len(late) // 40)
+        times = sorted({t + d for t in late[::step] for d in (-US, timedelta(0), US)})
+        assert assert_same_rules(con, [code], times) > 0
+        stretches = con.execute("select count(*) from metric_lagging_states where campaign_code = $c",
+                                {"c": code}).fetchone()[0]
+        assert stretches > 0
+    finally:
+        con.close()

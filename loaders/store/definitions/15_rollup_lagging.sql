@@ -153,3 +153,153 @@ from completion;
 
 create or replace view lagging_completion_live as
 select * from lagging_completion_for((select list(code) from campaigns));
+
+-- metric_lagging_states (migration 150): what the rules count over each unit's due weeks, for each
+-- stretch [valid_from, valid_until) in which it cannot change: the stretches start at every
+-- deadline (due_n, the number of weeks due, grows) and at every arrival after a week's deadline
+-- (a late report, late activity, a group's first late activity); none starts before the first
+-- deadline (no week due: the rules count nothing). At a stretch's start the facts are computed as
+-- lagging_rules_direct_at defines them at that time (31_lagging_rules.sql): the due weeks as of t
+-- are weeks 1..n (deadlines grow with the week number), so "the last k due weeks" are weeks
+-- n−k+1..n; "reported weeks" are the weeks received by t, newest first: of the ever-received
+-- weeks up to n (running numbers upto ≤ upto(n)) only a late one can still be missing at t, so the
+-- k + (late weeks missing at t) last of them hold the first k received by t. What arrived after t
+-- for a due week (activity, a group's first activity) arrived after its deadline:
+-- metric_lagging_late.
+create or replace macro lagging_states_for(c) as table
+with due_counts as (
+    -- the number of weeks due from each deadline on
+    select campaign_code, deadline,
+           count(*) over (partition by campaign_code order by deadline) as due_n
+    from metric_weeks
+    where list_contains(c, campaign_code)
+),
+points as (
+    select lw.campaign_code, lw.unit_code, w.deadline as point_at
+    from metric_lagging_weeks lw
+    join metric_weeks w on w.campaign_code = lw.campaign_code and w.week_no = lw.week_no
+    where list_contains(c, lw.campaign_code)
+    union
+    select campaign_code, unit_code, received_at from metric_lagging_weeks
+    where list_contains(c, campaign_code) and late
+    union
+    select campaign_code, unit_code, arrived_at from metric_lagging_late
+    where list_contains(c, campaign_code)
+),
+stretches as (
+    select campaign_code, unit_code, point_at as valid_from,
+           coalesce(lead(point_at) over (partition by campaign_code, unit_code order by point_at),
+                    'infinity'::timestamp) as valid_until
+    from points
+),
+segments as materialized (
+    select s.campaign_code, s.unit_code, s.valid_from, s.valid_until, d.due_n,
+           m.missing_weeks, m.low_rate_weeks, m.silent_weeks, m.drop_recent_weeks, m.pace_weeks,
+           m.drop_baseline_weeks,
+           greatest(1, m.missing_weeks, m.low_rate_weeks, m.silent_weeks, m.drop_recent_weeks)
+               as k_due,
+           greatest(m.pace_weeks, m.drop_recent_weeks + m.drop_baseline_weeks) as k_reported
+    from stretches s
+    asof join due_counts d on d.campaign_code = s.campaign_code and s.valid_from >= d.deadline
+    join metric_params m on m.campaign_code = s.campaign_code
+),
+window_weeks as (
+    -- the last k_due due weeks of each stretch, r = 1 the newest
+    select campaign_code, unit_code, valid_from, r, due_n - r + 1 as week_no,
+           r <= missing_weeks as in_missing, r <= low_rate_weeks as in_rate,
+           r <= silent_weeks as in_silent, r <= drop_recent_weeks as in_recent
+    from (select *, unnest(generate_series(1, least(k_due, due_n))) as r from segments)
+),
+late_at as (
+    -- what arrived after the stretch's start for a due week
+    select s.campaign_code, s.unit_code, s.valid_from, l.week_no, sum(l.activity) as activity,
+           bit_or(l.groups_mask) as groups_mask
+    from segments s
+    join metric_lagging_late l on l.campaign_code = s.campaign_code and l.unit_code = s.unit_code
+        and l.week_no <= s.due_n and l.arrived_at > s.valid_from
+    where list_contains(c, l.campaign_code)
+    group by all
+),
+late_n as (
+    -- late weeks not received yet at the stretch's start
+    select s.campaign_code, s.unit_code, s.valid_from, count(*) as n, list(w.week_no) as late_weeks
+    from segments s
+    join metric_lagging_weeks w on w.campaign_code = s.campaign_code and w.unit_code = s.unit_code
+        and w.week_no <= s.due_n and w.received_at > s.valid_from
+    where list_contains(c, w.campaign_code) and w.late
+    group by all
+),
+due_weeks as (
+    select ww.*, w.upto,
+           coalesce(w.received_at <= ww.valid_from, false) as received,
+           w.activity - coalesce(la.activity, 0) as activity,
+           w.groups_mask & ~coalesce(la.groups_mask, 0) as groups_mask
+    from window_weeks ww
+    join metric_lagging_weeks w on w.campaign_code = ww.campaign_code
+        and w.unit_code = ww.unit_code and w.week_no = ww.week_no
+    left join late_at la on la.campaign_code = ww.campaign_code and la.unit_code = ww.unit_code
+        and la.valid_from = ww.valid_from and la.week_no = ww.week_no
+    where list_contains(c, w.campaign_code)
+),
+window_facts as (
+    select campaign_code, unit_code, valid_from,
+           any_value(upto) filter (where r = 1) as upto_n,
+           count(*) filter (where in_missing and received) as last_received,
+           count(*) filter (where in_rate and received) as rate_received,
+           count(*) filter (where in_silent and received) as silent_reported,
+           bit_or(groups_mask) filter (where in_silent) as active_mask,
+           count(*) filter (where in_recent and received) as recent_received,
+           coalesce(sum(activity) filter (where in_recent), 0) as recent_activity
+    from due_weeks
+    group by campaign_code, unit_code, valid_from
+),
+reported as (
+    -- the weeks received by the stretch's start among the last ever-received ones; rep_rank:
+    -- newest first (the ever-received weeks after it, less those not received yet)
+    select f.campaign_code, f.unit_code, f.valid_from, w.week_no,
+           w.activity - coalesce(la.activity, 0) as activity,
+           f.upto_n - f.rr + 1 - case when f.late_weeks is null then 0
+                                      else len(list_filter(f.late_weeks, lambda x: x > w.week_no))
+                                 end as rep_rank
+    from (select wf.campaign_code, wf.unit_code, wf.valid_from, wf.upto_n, ln.late_weeks,
+                 unnest(generate_series(wf.upto_n, greatest(1, wf.upto_n - s.k_reported
+                                                               - coalesce(ln.n, 0) + 1), -1)) as rr
+          from window_facts wf
+          join segments s using (campaign_code, unit_code, valid_from)
+          left join late_n ln using (campaign_code, unit_code, valid_from)
+          where wf.upto_n > 0) f
+    join metric_lagging_weeks w on w.campaign_code = f.campaign_code and w.unit_code = f.unit_code
+        and w.upto = f.rr and w.received_at is not null
+    left join late_at la on la.campaign_code = f.campaign_code and la.unit_code = f.unit_code
+        and la.valid_from = f.valid_from and la.week_no = w.week_no
+    where list_contains(c, w.campaign_code) and w.received_at <= f.valid_from
+),
+reported_facts as (
+    select r.campaign_code, r.unit_code, r.valid_from,
+           count(*) filter (where rep_rank <= s.pace_weeks) as pace_counted,
+           coalesce(sum(activity) filter (where rep_rank <= s.pace_weeks), 0) as pace_activity,
+           count(*) filter (where rep_rank > s.drop_recent_weeks
+                            and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks)
+               as baseline_counted,
+           coalesce(sum(activity) filter (where rep_rank > s.drop_recent_weeks
+                    and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks), 0)
+               as baseline_activity
+    from reported r
+    join segments s using (campaign_code, unit_code, valid_from)
+    group by r.campaign_code, r.unit_code, r.valid_from
+)
+select f.campaign_code, f.unit_code, f.valid_from, s.valid_until, s.due_n,
+       f.upto_n - coalesce(ln.n, 0) as weeks_received,
+       f.last_received, f.rate_received, f.silent_reported, f.active_mask,
+       f.recent_received, f.recent_activity,
+       coalesce(r.pace_counted, 0) as pace_counted,
+       coalesce(r.pace_activity, 0) as pace_activity,
+       coalesce(r.baseline_counted, 0) as baseline_counted,
+       coalesce(r.baseline_activity, 0) as baseline_activity
+from window_facts f
+join segments s using (campaign_code, unit_code, valid_from)
+left join late_n ln using (campaign_code, unit_code, valid_from)
+left join reported_facts r using (campaign_code, unit_code, valid_from);
+
+create or replace view lagging_states_live as
+select * from lagging_states_for((select list(code) from campaigns));

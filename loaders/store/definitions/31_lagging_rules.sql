@@ -1,7 +1,7 @@
 -- The lagging rules (revised in migration 080 after metrics.md; issue 13): lagging_rules_at(c, ts)
 -- at several as-of times in one pass, lagging_rules(c, t) at one. lagging_rules_at reads the
--- facts the rollup keeps per unit and week (metric_lagging_*: definitions/15, migration 120), so
--- that a time reads only the weeks each rule looks at; lagging_rules_direct_at (at the end)
+-- facts the rollup keeps per unit (metric_lagging_*: definitions/15, migrations 120 and 150), so
+-- that a time reads one row of counts per unit; lagging_rules_direct_at (at the end)
 -- computes the same rules from the week and task tables directly: the readable reference, to
 -- which tests/test_lagging_rollup.py holds the fast macro, row for row.
 
@@ -24,15 +24,11 @@
 -- Output: campaign_code, as_of, unit_code, rule_code, rule_order, weight, reason, value, threshold,
 --         phase_number, completion, expected, never_reported, reporting_rate
 
--- lagging_rules_at: the rules at each as-of time t in ts, from the lagging rollup. The due weeks as
--- of t are weeks 1..n (deadlines grow with the week number), so "the last k due weeks" are weeks
--- n−k+1..n: an equi-join. "Reported weeks" (the last pace_weeks, the drop's baseline) are the weeks
--- received by t, newest first: of the ever-received weeks up to n (running numbers upto ≤
--- upto(n)) only a late one can still be missing at t, so the k + (late weeks missing at t) last of
--- them hold the first k received by t. What arrived after t for a due week (its activity, a
--- group's first activity) can only have arrived after the deadline: metric_lagging_late.
--- Completion: the row of the last arrival of task values at or before t.
--- Output as lagging_rules_direct_at.
+-- lagging_rules_at: the rules at each as-of time t in ts, from the lagging rollup: what the rules
+-- count over a unit's due weeks is its metric_lagging_states row holding t (the last stretch
+-- starting at or before t; none before the first deadline: nothing counted, as no week is due);
+-- the completion, the row of the last arrival of task values at or before t. Output as
+-- lagging_rules_direct_at.
 create or replace macro lagging_rules_at(c, ts) as table
 with times as (
     select unnest(ts)::timestamp as as_of
@@ -58,158 +54,65 @@ scope as materialized (
                                       / (p.end_date - p.start_date + 1))) as phase_expected,
            (p.end_date - p.start_date + 1) / 7.0 as phase_weeks,
            d.due_n,
-           greatest(1, m.missing_weeks, m.low_rate_weeks, m.silent_weeks, m.drop_recent_weeks)
-               as k_due,
-           greatest(m.pace_weeks, m.drop_recent_weeks + m.drop_baseline_weeks) as k_reported,
            m.* exclude (campaign_code)
     from phase_now n
     join due_count d using (campaign_code, as_of)
     join metric_params m using (campaign_code)
     left join phases p on p.campaign_code = n.campaign_code and p.number = n.phase_number
 ),
-window_weeks as (
-    -- the last k_due due weeks of each campaign and time, r = 1 the newest
-    select campaign_code, as_of, r, due_n - r + 1 as week_no,
-           r <= missing_weeks as in_missing, r <= low_rate_weeks as in_rate,
-           r <= silent_weeks as in_silent, r <= drop_recent_weeks as in_recent
-    from (select *, unnest(generate_series(1, least(k_due, due_n))) as r from scope)
-),
 window_labels as (
-    -- the labels of the last missing_weeks due weeks, oldest first (the same for every unit)
-    select ww.campaign_code, ww.as_of,
-           list(w.week_label order by w.week_no) filter (where ww.in_missing) as last_labels
-    from window_weeks ww
-    join metric_weeks w on w.campaign_code = ww.campaign_code and w.week_no = ww.week_no
+    -- the labels of the last missing_weeks due weeks (weeks n−k+1..n), oldest first (the same for
+    -- every unit)
+    select s.campaign_code, s.as_of, list(w.week_label order by w.week_no) as last_labels
+    from scope s
+    join metric_weeks w on w.campaign_code = s.campaign_code
+        and w.week_no > s.due_n - s.missing_weeks and w.week_no <= s.due_n
     where list_contains(c, w.campaign_code)
     group by all
 ),
-late_at as (
-    -- what arrived after t for a due week
-    select l.campaign_code, s.as_of, l.unit_code, l.week_no, sum(l.activity) as activity,
-           bit_or(l.groups_mask) as groups_mask
-    from metric_lagging_late l
-    join scope s on s.campaign_code = l.campaign_code and l.week_no <= s.due_n
-        and l.arrived_at > s.as_of
-    where list_contains(c, l.campaign_code)
-    group by all
-),
-late_n as (
-    -- late weeks not received yet at t
-    select w.campaign_code, s.as_of, w.unit_code, count(*) as n, list(w.week_no) as late_weeks
-    from metric_lagging_weeks w
-    join scope s on s.campaign_code = w.campaign_code and w.week_no <= s.due_n
-        and w.received_at > s.as_of
-    where list_contains(c, w.campaign_code) and w.late
-    group by all
-),
-due_weeks as (
-    select ww.*, w.unit_code, w.upto,
-           coalesce(w.received_at <= ww.as_of, false) as received,
-           w.activity - coalesce(la.activity, 0) as activity,
-           w.groups_mask & ~coalesce(la.groups_mask, 0) as groups_mask
-    from window_weeks ww
-    join metric_lagging_weeks w on w.campaign_code = ww.campaign_code and w.week_no = ww.week_no
-    left join late_at la on la.campaign_code = ww.campaign_code and la.as_of = ww.as_of
-        and la.unit_code = w.unit_code and la.week_no = ww.week_no
-    where list_contains(c, w.campaign_code)
-),
-window_facts as (
-    select campaign_code, as_of, unit_code,
-           any_value(upto) filter (where r = 1) as upto_n,
-           count(*) filter (where in_missing and received) as last_received,
-           count(*) filter (where in_rate and received) as rate_received,
-           count(*) filter (where in_silent and received) as silent_reported,
-           bit_or(groups_mask) filter (where in_silent) as active_mask,
-           count(*) filter (where in_recent and received) as recent_received,
-           coalesce(sum(activity) filter (where in_recent), 0) as recent_activity
-    from due_weeks
-    group by campaign_code, as_of, unit_code
-),
-reported as (
-    -- the weeks received by t among the last ever-received ones; rep_rank: newest first (the
-    -- ever-received weeks after it, less those not received yet at t)
-    select f.campaign_code, f.as_of, f.unit_code, w.week_no,
-           w.activity - coalesce(la.activity, 0) as activity,
-           f.upto_n - f.rr + 1 - case when f.late_weeks is null then 0
-                                      else len(list_filter(f.late_weeks, lambda x: x > w.week_no))
-                                 end as rep_rank
-    from (select wf.campaign_code, wf.as_of, wf.unit_code, wf.upto_n, ln.late_weeks,
-                 unnest(generate_series(wf.upto_n, greatest(1, wf.upto_n - s.k_reported
-                                                               - coalesce(ln.n, 0) + 1), -1)) as rr
-          from window_facts wf
-          join scope s using (campaign_code, as_of)
-          left join late_n ln using (campaign_code, as_of, unit_code)
-          where wf.upto_n > 0) f
-    join metric_lagging_weeks w on w.campaign_code = f.campaign_code and w.unit_code = f.unit_code
-        and w.upto = f.rr and w.received_at is not null
-    left join late_at la on la.campaign_code = f.campaign_code and la.as_of = f.as_of
-        and la.unit_code = f.unit_code and la.week_no = w.week_no
-    where list_contains(c, w.campaign_code) and w.received_at <= f.as_of
-),
-reported_facts as (
-    select r.campaign_code, r.as_of, r.unit_code,
-           count(*) filter (where rep_rank <= s.pace_weeks) as pace_counted,
-           coalesce(sum(activity) filter (where rep_rank <= s.pace_weeks), 0) as pace_activity,
-           count(*) filter (where rep_rank > s.drop_recent_weeks
-                            and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks)
-               as baseline_counted,
-           coalesce(sum(activity) filter (where rep_rank > s.drop_recent_weeks
-                    and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks), 0)
-               as baseline_activity
-    from reported r
-    join scope s using (campaign_code, as_of)
-    group by r.campaign_code, r.as_of, r.unit_code
-),
-per_unit as (
-    select f.campaign_code, f.as_of, f.unit_code,
-           s.due_n as weeks_due,
-           f.upto_n - coalesce(ln.n, 0) as weeks_received,
-           least(s.due_n, s.missing_weeks) as last_seen, f.last_received, wl.last_labels,
-           least(s.due_n, s.low_rate_weeks) as rate_weeks, f.rate_received,
-           coalesce(r.pace_counted, 0) as pace_counted,
-           coalesce(r.pace_activity, 0) as pace_activity,
-           least(s.due_n, s.silent_weeks) as silent_window, f.silent_reported, f.recent_received,
-           f.recent_activity,
-           coalesce(r.baseline_counted, 0) as baseline_counted,
-           coalesce(r.baseline_activity, 0) as baseline_activity,
-           f.active_mask
-    from window_facts f
-    join scope s using (campaign_code, as_of)
-    left join window_labels wl using (campaign_code, as_of)
-    left join late_n ln using (campaign_code, as_of, unit_code)
-    left join reported_facts r using (campaign_code, as_of, unit_code)
-),
-unit_phases as materialized (
-    select lu.campaign_code, s.as_of, lu.unit_code, s.phase_number, s.phase_weeks
-    from metric_lagging_units lu
+unit_scope as (
+    select u.campaign_code, s.as_of, u.unit_code, s.phase_number, s.phase_weeks, s.due_n
+    from metric_units u
     join scope s using (campaign_code)
-    where list_contains(c, lu.campaign_code) and s.phase_number is not null
+    where list_contains(c, u.campaign_code)
+),
+unit_states as (
+    -- (the stretch holding t counts t's due weeks: the equality narrows the join to a few rows)
+    select us.* exclude (due_n), st.* exclude (campaign_code, unit_code, valid_from, valid_until)
+    from unit_scope us
+    left join metric_lagging_states st
+        on st.campaign_code = us.campaign_code and st.unit_code = us.unit_code
+        and st.due_n = us.due_n and st.valid_from <= us.as_of and us.as_of < st.valid_until
+        and list_contains(c, st.campaign_code)
 ),
 completion as (
-    -- (materialized above, so that the join is on the unit first, not on the phase)
     select u.campaign_code, u.as_of, u.unit_code, lc.completion,
            lc.target / u.phase_weeks as weekly_pace
-    from unit_phases u
+    from unit_scope u
     join metric_lagging_completion lc
         on lc.campaign_code = u.campaign_code and lc.unit_code = u.unit_code
         and lc.phase_number = u.phase_number and lc.arrived_at <= u.as_of and u.as_of < lc.until_at
-    where list_contains(c, lc.campaign_code)
+    where list_contains(c, lc.campaign_code) and u.phase_number is not null
 ),
 unit_times as (
-    select u.campaign_code, s.as_of, u.unit_code,
-           coalesce(lu.first_at > s.as_of, true) as never_reported,
-           p.* exclude (campaign_code, as_of, unit_code, active_mask),
+    select u.campaign_code, u.as_of, u.unit_code,
+           coalesce(lu.first_at > u.as_of, true) as never_reported,
+           u.due_n as weeks_due, u.weeks_received,
+           case when u.due_n is not null then least(u.due_n, s.missing_weeks) end as last_seen,
+           u.last_received, wl.last_labels,
+           case when u.due_n is not null then least(u.due_n, s.low_rate_weeks) end as rate_weeks,
+           u.rate_received, u.pace_counted, u.pace_activity,
+           case when u.due_n is not null then least(u.due_n, s.silent_weeks) end as silent_window,
+           u.silent_reported, u.recent_received, u.recent_activity,
+           u.baseline_counted, u.baseline_activity,
            cp.completion, cp.weekly_pace,
-           coalesce(lu.assigned_mask, 0) & ~coalesce(p.active_mask, 0) as silent_mask,
-           s.* exclude (campaign_code, as_of, due_n, k_due, k_reported)
-    from metric_units u
-    join scope s using (campaign_code)
+           coalesce(lu.assigned_mask, 0) & ~coalesce(u.active_mask, 0) as silent_mask,
+           s.* exclude (campaign_code, as_of, due_n)
+    from unit_states u
+    join scope s using (campaign_code, as_of)
     left join metric_lagging_units lu using (campaign_code, unit_code)
-    left join per_unit p on p.campaign_code = u.campaign_code and p.as_of = s.as_of
-        and p.unit_code = u.unit_code
-    left join completion cp on cp.campaign_code = u.campaign_code and cp.as_of = s.as_of
-        and cp.unit_code = u.unit_code
-    where list_contains(c, u.campaign_code)
+    left join window_labels wl using (campaign_code, as_of)
+    left join completion cp using (campaign_code, as_of, unit_code)
 ),
 silent_names as (
     -- the names of the silent groups, once per distinct mask
