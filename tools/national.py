@@ -76,7 +76,7 @@ def ensure_national_data(where: str) -> None:
     from loaders import api
     from loaders.store import copy, db
 
-    con = db.connect(where, read_only=True)
+    con = db.connect(where)      # for writing: the first time, this creates the lake (read-only cannot)
     empty = con.execute("select count(*) from campaigns").fetchone()[0] == 0
     con.close()
     if empty:
@@ -104,16 +104,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.environ["CM_LAKE_DATA"] = str(LAKE_DATA)
     start_postgres(args.pg_port)
-    where = ensure_database(args.pg_port)
-    os.environ["CM_DB"] = where
-    ensure_national_data(where)
-    procs = [subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                               str(port), "--server.headless", "true"], cwd=ROOT, env=os.environ.copy())
-             for port in args.ports]
-    print("Kho: " + where + f" (dữ liệu: {LAKE_DATA})")
-    print("Hai phiên bản ứng dụng dùng chung một kho: " + ", ".join(f"http://localhost:{p}" for p in args.ports))
-    print("Ctrl-C để dừng.", flush=True)
-    try:
+    procs: list[subprocess.Popen] = []
+    try:            # whatever fails or stops (Ctrl-C included), the instances and the server stop
+        where = ensure_database(args.pg_port)
+        os.environ["CM_DB"] = where
+        ensure_national_data(where)
+        procs = [subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                                   str(port), "--server.headless", "true"], cwd=ROOT, env=os.environ.copy())
+                 for port in args.ports]
+        print("Kho: " + where + f" (dữ liệu: {LAKE_DATA})")
+        print("Hai phiên bản ứng dụng dùng chung một kho: " + ", ".join(f"http://localhost:{p}" for p in args.ports))
+        print("Ctrl-C để dừng.", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(1)
     except KeyboardInterrupt:

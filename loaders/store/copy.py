@@ -54,6 +54,8 @@ def copy(source: str | Path, target: str | Path, actor: str = "cli") -> dict[str
             finally:
                 con.execute("detach cm_copy")
             rollup.refresh(con)
+            if db.is_lake(con):
+                lake.seed_table_stats(con)      # the tables the source had empty
         finally:
             con.close()
     return counts

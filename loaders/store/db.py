@@ -343,7 +343,9 @@ def _connect_lake(where: str, read_only: bool):
     keys["schema_migrations"] = ("version",)
     if read_only:
         return _checked(lake.open_lake(where, True, keys))
-    return _prepare(lake.open_lake(where, False, keys))
+    con = _prepare(lake.open_lake(where, False, keys))
+    lake.seed_table_stats(con)      # tables a migration just made, or that no writer filled yet
+    return con
 
 
 @contextmanager

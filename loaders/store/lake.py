@@ -184,6 +184,48 @@ def primary_keys(files: list[Path]) -> dict[str, tuple[str, ...]]:
     return keys
 
 
+# -- catalog statistics of empty tables ----------------------------------------------------------------
+
+# A table that never held a row has no row in ducklake_table_stats. The DuckLake extension of
+# duckdb 1.5.5 caches a table's statistics per snapshot, but not their absence: every column the
+# optimizer asks about (join order, statistics propagation) is two more catalog queries, 24 to 90
+# per statement on the pages that read the empty tables (boundaries, contacts, wording mappings…).
+# A row of zeros is exactly what the catalog holds for a table whose rows were all deleted, so
+# writers put one there (under the write lock: no DuckLake commit can write the first row at the
+# same time); DuckLake updates it on the table's first insert as for any other table.
+_SEED_STATS = """
+with missing as (
+    select t.table_id from ducklake_table t
+    where t.end_snapshot is null
+      and not exists (select 1 from ducklake_table_stats s where s.table_id = t.table_id)
+), seeded as (
+    insert into ducklake_table_stats (table_id, record_count, next_row_id, file_size_bytes)
+    select table_id, 0, 0, 0 from missing
+    returning table_id
+), columns as (
+    insert into ducklake_table_column_stats (table_id, column_id, contains_null, contains_nan, min_value, max_value)
+    select c.table_id, c.column_id, null, null, null, null
+    from ducklake_column c join seeded using (table_id)
+    where c.end_snapshot is null
+    returning table_id
+)
+select count(*) from seeded
+"""
+
+
+def seed_table_stats(con) -> int:
+    """Give every lake table without catalog statistics a row of zeros (see _SEED_STATS); returns
+    how many tables got one. A read-only connection does nothing."""
+    lock = getattr(con, "_lock", None)
+    if lock is None:
+        return 0
+    lock.acquire()
+    try:
+        return lock._connection().execute(_SEED_STATS).fetchone()[0]
+    finally:
+        lock.release()
+
+
 # -- the write lock -----------------------------------------------------------------------------------
 
 class WriteLock:
@@ -266,6 +308,8 @@ class LakeConnection:
         self.in_transaction = False
         self._locked = False
         self._touched: set[str] = set()
+        self._pool: _CursorPool | None = None    # idle cursors of the root connection, shared
+        self._pooled = False                       # this is a pooled cursor: close gives it back
 
     def execute(self, query, parameters=None):
         text = query if isinstance(query, str) else ""
@@ -351,9 +395,16 @@ class LakeConnection:
         return self
 
     def cursor(self) -> "LakeConnection":
-        cur = self._con.cursor()
-        cur.execute(f"use {ALIAS}")      # the default database is per connection: a new cursor starts in memory
-        return LakeConnection(cur, self._lock, self.location, self._keys)
+        pool = self._pool if self._pool is not None else self._own_pool()
+        cur = LakeConnection(pool.take(), self._lock, self.location, self._keys)
+        cur._pool, cur._pooled = pool, True
+        return cur
+
+    def _own_pool(self) -> "_CursorPool":
+        with _CursorPool.guard:
+            if self._pool is None:
+                self._pool = _CursorPool(self._con)
+        return self._pool
 
     def close(self) -> None:
         if self.in_transaction:
@@ -362,6 +413,12 @@ class LakeConnection:
             except duckdb.Error:
                 pass
             self._end()
+        if self._pooled:
+            self._pooled = False
+            self._pool.give(self._con)
+            return
+        if self._pool is not None:
+            self._pool.close()
         self._con.close()
 
     def __getattr__(self, name):
@@ -372,6 +429,46 @@ class LakeConnection:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class _CursorPool:
+    """Idle DuckDB cursors of one lake connection, already switched to the lake.
+
+    queries.run takes a cursor per query (so a timeout interrupts that query only). A new DuckDB
+    cursor starts in the in-memory database, and its `use cm` is a DuckLake transaction of its own:
+    a snapshot look-up and four more round trips to the PostgreSQL catalog per query. A cursor given
+    back is reused as it is (nothing session-level is set on these cursors)."""
+
+    guard = threading.Lock()
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, size: int = 8):
+        self._con = con
+        self._idle: list = []
+        self._size = size
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self):
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        cur = self._con.cursor()
+        cur.execute(f"use {ALIAS}")      # the default database is per connection: a new cursor starts in memory
+        return cur
+
+    def give(self, cur) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < self._size:
+                self._idle.append(cur)
+                return
+        cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for cur in idle:
+            cur.close()
 
 
 def _strip_comments(sql: str) -> str:
