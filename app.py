@@ -44,6 +44,22 @@ def _page(key: str, hidden: bool = False) -> st.Page:
     return st.Page(script, title=title, icon=icon, url_path=url, visibility="hidden" if hidden else "visible")
 
 
+def _root() -> None:
+    """The page Streamlit serves at the app's root ("/"). It is never drawn: app.py sends the person
+    on to a real page. Streamlit registers its default page under "" only, so a real page made the
+    default answered its own address (/tong-quan: a new tab, a bookmark) with "Page not found"
+    (issue 13); this hidden stand-in takes the root and every real page keeps its address."""
+
+
+def _entry_pages() -> tuple[st.Page, st.Page]:
+    """The root stand-in (the default page) and the sign-in form's own address, both hidden."""
+    root = st.Page(_root, title="Theo dõi công tác tuyên truyền", url_path="trang-chu", default=True,
+                   visibility="hidden")
+    login = st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
+                    visibility="hidden")
+    return root, login
+
+
 def main() -> None:
     st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
     apply_page_style()
@@ -53,11 +69,10 @@ def main() -> None:
     if user is None:
         # Every page is registered (hidden) so that a bookmarked address resolves, without Streamlit's
         # "page not found" box; the form shows on it, and after sign-in the person lands there.
-        login = st.Page("pages/login.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
-                        default=True)
+        root, login = _entry_pages()
         pages = {k: _page(k, hidden=True) for k in PAGES}
-        asked = st.navigation([login, *pages.values()], position="hidden")
-        if asked is not login:
+        asked = st.navigation([root, login, *pages.values()], position="hidden")
+        if asked is not root and asked is not login:
             st.session_state["auth_wanted"] = next(k for k, p in pages.items() if p.url_path == asked.url_path)
         user = session.login_form(connection())
         if user is None:
@@ -72,8 +87,11 @@ def main() -> None:
     # "page not found" box
     others = [_page(k, hidden=True) for k in PAGES if k not in allowed]
     first = next(iter(sections))
-    sections[first] = sections[first] + others
+    root, login = _entry_pages()
+    sections[first] = sections[first] + others + [root, login]
     page = st.navigation(sections)
+    if page is root or page is login:      # the app's root, or the form's address once signed in
+        st.switch_page(sections[first][0])
     with st.sidebar:
         st.caption(f"{user.display_name} · {api.ROLES[user.role]}")
         if st.button("Đăng xuất", key="logout", icon=":material/logout:"):

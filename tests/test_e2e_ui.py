@@ -117,6 +117,51 @@ def test_a_bookmark_opened_first_on_a_fresh_server(demo_file, tmp_path):
         assert "Tiến độ" in main and "Page not found" not in page.inner_text("body")
 
 
+# The first page of each role's navigation (app.py NAVIGATION) with a heading it shows.
+FIRST_PAGES = {"quantri": ("/tong-quan", "Tổng quan"), "lanhdao": ("/tong-quan", "Tổng quan"),
+               "kiemtra": ("/xa-cham-tien-do", "chậm tiến độ"), "canbo": ("/nop-bao-cao", "Nộp báo cáo tuần")}
+
+
+def _no_page_not_found(page) -> None:
+    text = page.inner_text("body")
+    assert "Page not found" not in text and "main page" not in text, text[:300]
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_the_first_page_opens_at_its_own_address(app_url, username):
+    """The first page of a role is also the one served at the app's root: its own address (a new tab,
+    a bookmark, typed) opens it without Streamlit's "Page not found" box, signed in or not."""
+    path, heading = FIRST_PAGES[username]
+    with browser_page(1366, 768) as page:
+        page.goto(app_url + "/dang-nhap")         # the sign-in form's own address
+        wait_for_app(page)
+        _no_page_not_found(page)
+        page.goto(app_url + path)                 # not signed in: the form, then the page
+        wait_for_app(page)
+        page.get_by_label("Tên đăng nhập").wait_for(timeout=30000)
+        _no_page_not_found(page)
+        _sign_in(page, username)
+        assert page.url.endswith(path)
+        assert heading in page.get_by_test_id("stMain").inner_text()
+        _no_page_not_found(page)
+        _session_cookie(page)
+        with page.expect_popup() as opened:       # signed in: the same address in a new tab
+            page.evaluate("url => window.open(url)", app_url + path)
+        tab = opened.value
+        wait_for_app(tab)
+        _no_page_not_found(tab)
+        assert tab.get_by_role("button", name="Đăng nhập").count() == 0
+        assert heading in tab.get_by_test_id("stMain").inner_text()
+        tab.goto(app_url)                         # the root opens the same page, under its address
+        wait_for_app(tab)
+        _no_page_not_found(tab)
+        assert heading in tab.get_by_test_id("stMain").inner_text()
+        tab.goto(app_url + "/dang-nhap")          # the sign-in form's address, when signed in
+        wait_for_app(tab)
+        _no_page_not_found(tab)
+        assert tab.get_by_role("button", name="Đăng nhập").count() == 0
+
+
 def _session_cookie(page, present: bool = True, timeout_s: float = 20) -> dict | None:
     """The session cookie as the browser keeps it, once it is there (or gone, present=False)."""
     deadline = time.monotonic() + timeout_s
