@@ -93,6 +93,7 @@ def test_a_bookmarked_page_opens_after_sign_in(app_url):
     with browser_page() as page:
         page.goto(app_url + "/xa-cham-tien-do")
         wait_for_app(page)
+        page.get_by_label("Tên đăng nhập").wait_for(timeout=30000)   # the form's widget code may still load
         text = page.inner_text("body")
         assert "Page not found" not in text and "Tên đăng nhập" in text
         _sign_in(page, "lanhdao")           # whose first page is the overview, not this one
@@ -109,6 +110,7 @@ def test_a_bookmark_opened_first_on_a_fresh_server(demo_file, tmp_path):
     with served_app(path) as url, browser_page(1366, 768) as page:
         page.goto(url + "/tien-do")
         wait_for_app(page)
+        page.get_by_label("Tên đăng nhập").wait_for(timeout=30000)
         text = page.inner_text("body")
         assert "Page not found" not in text and "main page" not in text and "Tên đăng nhập" in text
         _sign_in(page, "lanhdao")           # whose first page is the overview, not this one
