@@ -49,7 +49,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, own_process: bool = False) -> int:
+    """own_process: this process runs the one command and ends (`python -m loaders`, not a caller
+    in a process that goes on): the command may then set the process up for itself (own_process())."""
     argv = sys.argv[1:] if argv is None else list(argv)
     # the subcommand is the first word (every option, --db included, belongs to a subcommand)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
@@ -57,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     from loaders.store.lake import LakeError
 
     try:
-        return int(command_module(args.command).run(args) or 0)
+        module = command_module(args.command)
+        if own_process and hasattr(module, "own_process"):
+            module.own_process()
+        return int(module.run(args) or 0)
     except (DatabaseBusy, SchemaMismatch, NewerEngineFile, LakeError) as e:
         # the failures every command shares (the file is busy; its schema differs from this app's; a
         # newer DuckDB wrote it; the lake cannot be reached):
@@ -67,4 +72,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(own_process=True))

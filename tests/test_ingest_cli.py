@@ -215,3 +215,45 @@ def test_a_new_database_with_many_files_is_read_while_it_is_set_up(ready_db_path
     statuses = [x["status"] for x in lines(out["2"][0])]
     assert statuses.count("accepted") == len(units) + 1 and statuses.count("rejected") == 2
     assert len({row[0] for row in out["2"][1]}) == len(units) + 1      # one submission per accepted file
+
+
+PROBE = """
+import runpy, sys
+sys.argv = ["loaders", *sys.argv[1:]]
+code = 0
+try:
+    runpy.run_module("loaders", run_name="__main__")
+except SystemExit as e:
+    code = e.code
+heavy = ("pandas", "numpy", "pyarrow", "streamlit", "plotly", "geopandas", "shapely", "openpyxl", "tqdm")
+print("LOADED", code, " ".join(m for m in heavy if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_the_ingest_command_on_a_new_database_imports_only_what_it_uses(tmp_path):
+    """A new store's first ingest (the command's cold start) loads no library it does not use: not
+    the app's (streamlit, plotly), not the map's (shapely, geopandas, pyarrow), not pandas, which
+    DuckDB would import for its first statement with parameters (loaders.store.db.skip_pandas_probe);
+    the master data comes from the shipped files. What is stored is what the set-up always stored."""
+    db = tmp_path / "new.duckdb"
+    f = tmp_path / "a.xlsx"
+    f.write_bytes(build("xlsx", report("Phường Tân Lập", *W1, {"mxh_facebook": 3}, unit_code="24121")))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("CM_DB", None)
+    r = subprocess.run([sys.executable, "-c", PROBE, "ingest", str(f), "--campaign", CAMPAIGN, "--db", str(db),
+                        "--json"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    loaded = [x for x in r.stderr.splitlines() if x.startswith("LOADED")]
+    assert loaded and loaded[0].split(" ", 2)[1:] == ["0", ""], r.stderr[-3000:]
+    assert lines(r.stdout)[0]["status"] == "accepted"
+    from loaders.store import db as store
+
+    con = store.connect(db, read_only=True)
+    try:
+        units = con.execute("select count(*), count(distinct province_code) from units where era = '2025'").fetchone()
+        assert units == (3321, 34)
+        assert con.execute("select unit_code, indicator_code, value from report_values v join submissions s "
+                           "on s.id = v.submission_id where value > 0").fetchall() == [("24121", "mxh_facebook", 3.0)]
+        # the parameters DuckDB took without pandas: dates, texts and numbers as ever
+        assert con.execute("select period_start, file_name from submissions").fetchall() == [(W1[0], str(f))]
+    finally:
+        con.close()

@@ -32,6 +32,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--actor", default="cli", help="người/công cụ nộp, ghi vào nhật ký (mặc định: cli)")
 
 
+def own_process() -> None:
+    """`python -m loaders ingest`: no pandas object ever reaches DuckDB here, so DuckDB is spared
+    importing pandas (loaders.store.db.skip_pandas_probe)."""
+    db.skip_pandas_probe()
+
+
 def _usage_error(text: str) -> int:
     print(f"Lỗi: {text}", file=sys.stderr)
     return 2
@@ -47,16 +53,19 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         return _usage_error("không có tệp báo cáo nào (.xlsx, .xlsm, .xls, .ods) trong "
                             + ", ".join(f"“{p}”" for p in args.paths) + ".")
+    from loaders.ingest.parallel import EarlyReader, workers_wanted
+
     path = db.location(args.db)
     early = None
-    if not lake.is_lake(path) and not Path(path).exists():
+    new = not lake.is_lake(path) and not Path(path).exists()
+    if new:
         # a new database takes a second or more to set up, on one core: workers read the files
         # meanwhile (forked now, before the store is open) and parse them once it is ready
-        from loaders.ingest.parallel import EarlyReader
-
         early = EarlyReader(files)
     try:
-        con = db.connect(path)
+        # one DuckDB thread while a new store is set up (many small statements) or while worker
+        # processes use the cores: a second thread costs more CPU in hand-overs than it saves
+        con = db.connect(path, threads=1 if new or workers_wanted(len(files)) else None)
     except BaseException:
         if early:
             early.close()

@@ -273,7 +273,46 @@ def newer_engine_message(p: str | os.PathLike) -> str:
         f"--db) là tệp mới. Xem README, mục “Chuyển dữ liệu từ DuckDB 2.0”.")
 
 
-def _open(p: Path, read_only: bool, wait_s: float | None) -> duckdb.DuckDBPyConnection:
+def skip_pandas_probe() -> None:
+    """For a process that never hands DuckDB a pandas object (the ingest command): spare it the
+    import of pandas (half a second of CPU, a tenth of a new store's whole setup).
+
+    DuckDB 1.5 imports pandas on the first statement with parameters, only to compare each parameter
+    with pandas.NaT and pandas.NA (duckdb-python, python_conversion.cpp: GetPythonObjectType), and
+    keeps what it found for the life of the process. Here it finds, once, a placeholder whose NaT and
+    NA are objects no caller holds; the placeholder leaves sys.modules at once, so a later
+    `import pandas` gets the real one, and DuckDB asking the placeholder for anything else
+    (DataFrame, for .df()) gets the real pandas' too. What the process loses: pandas.NaT or pandas.NA
+    passed as a parameter is no longer read as NULL. Does nothing when pandas is already imported."""
+    import sys
+    import types
+
+    if "pandas" in sys.modules:
+        return
+
+    class _Placeholder(types.ModuleType):
+        def __getattr__(self, name: str):
+            if name.startswith("__"):
+                raise AttributeError(name)
+            import importlib
+
+            if sys.modules.get("pandas") is self:
+                del sys.modules["pandas"]
+            return getattr(importlib.import_module("pandas"), name)
+
+    placeholder = _Placeholder("pandas")
+    placeholder.NaT, placeholder.NA = object(), object()
+    sys.modules["pandas"] = placeholder
+    try:
+        probe = duckdb.connect()
+        probe.execute("select ?", [0]).fetchall()
+        probe.close()
+    finally:
+        if sys.modules.get("pandas") is placeholder:
+            del sys.modules["pandas"]
+
+
+def _open(p: Path, read_only: bool, wait_s: float | None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, waiting while another process holds the file's lock.
 
     The app releases the file whenever it has been idle for a few seconds (ui/common.py), so a
@@ -283,7 +322,7 @@ def _open(p: Path, read_only: bool, wait_s: float | None) -> duckdb.DuckDBPyConn
     deadline = time.monotonic() + wait
     while True:
         try:
-            return duckdb.connect(str(p), read_only=read_only)
+            return duckdb.connect(str(p), read_only=read_only, config={"threads": threads} if threads else {})
         except duckdb.IOException as e:
             if "version number" in str(e) and "newer" in str(e).lower():
                 raise NewerEngineFile(newer_engine_message(p)) from None
@@ -301,16 +340,20 @@ def _open(p: Path, read_only: bool, wait_s: float | None) -> duckdb.DuckDBPyConn
 
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False,
-            wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating and migrating if needed) the store at path (a file or a lake)."""
+            wait_s: float | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating if needed) the store at path (a file or a lake).
+
+    threads: DuckDB's worker threads for a file (default: one per core). The ingest command asks for
+    one while it sets up a new store or while its worker processes use the cores: its statements
+    are small, and a second thread costs more CPU in hand-overs than it saves."""
     where = location(path)
     if lake.is_lake(where):
         return _connect_lake(where, read_only)
     p = Path(where)
     if read_only:
-        return _checked(_open(p, True, wait_s))
+        return _checked(_open(p, True, wait_s, threads))
     p.parent.mkdir(parents=True, exist_ok=True)
-    return _prepare(_open(p, False, wait_s))
+    return _prepare(_open(p, False, wait_s, threads))
 
 
 def _checked(con):
