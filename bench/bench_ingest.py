@@ -239,6 +239,73 @@ def breakdown(folder: Path, work: Path) -> list[tuple[str, float, float]]:
     return [(k, v, v / whole) for k, v in rows] + [("total (CPU)", whole, 1.0)]
 
 
+COLD_RUNNER = r"""
+import resource, sys, time
+t0 = time.process_time()
+from loaders import __main__ as cli, setup
+from loaders.ingest import campaign_index, pipeline
+from loaders.reference import campaigns, indicators, masterdata, unit_codes
+from loaders.store import db, rollup
+from loaders.cli import ingest as _ingest_command
+spent = {"start-up: interpreter and the command's imports": time.process_time() - t0}
+stack = []
+
+def wrap(owner, name, label):
+    fn = getattr(owner, name)
+    def timed(*a, **k):
+        stack.append(label)
+        t = time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            d = time.process_time() - t
+            stack.pop()
+            spent[label] = spent.get(label, 0.0) + d
+            if stack:
+                spent[stack[-1]] = spent.get(stack[-1], 0.0) - d
+    setattr(owner, name, timed)
+
+wrap(db, "migrate", "schema: migrations")
+wrap(db, "apply_definitions", "schema: definitions (views, macros)")
+wrap(rollup, "refresh", "rollup refresh (every campaign: new)")
+wrap(unit_codes, "upgrade", "master data: unit-code check")
+wrap(masterdata, "load", "master data: units, aliases, history")
+wrap(indicators, "load", "indicators")
+wrap(campaigns, "load_all", "campaigns (five plans)")
+wrap(campaign_index.CampaignIndex, "load", "ingest: the campaign's index")
+wrap(pipeline, "ingest_paths", "ingest: the file (read, parse, check, write)")
+wrap(setup, "ensure_ready", "set-up: the rest")
+wrap(_ingest_command, "run", "other (connect, close and checkpoint, output)")
+t = time.process_time()
+try:
+    cli.main(sys.argv[1:], own_process=True)
+finally:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    spent["total (this process, CPU)"] = ru.ru_utime + ru.ru_stime
+    print(repr(spent), file=sys.stderr)
+"""
+
+
+def cold_breakdown(one: Path, work: Path) -> list[tuple[str, float]]:
+    """The cold start stage by stage: the ingest command with one file on a fresh database, in a
+    process of its own as `python -m loaders` runs it (its pandas probe skipped, one DuckDB thread),
+    each stage's CPU time (nested stages subtracted from their parents). Worker processes are off:
+    with one file there are none."""
+    import ast
+
+    dbfile = work / "cold-breakdown.duckdb"
+    for p in (dbfile, Path(str(dbfile) + ".wal")):
+        if p.exists():
+            p.unlink()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CM_INGEST_WORKERS="0")
+    r = subprocess.run([sys.executable, "-c", COLD_RUNNER, "ingest", str(one), "--campaign", CAMPAIGN,
+                        "--db", str(dbfile), "--json"], capture_output=True, text=True, cwd=ROOT, env=env)
+    last = [x for x in r.stderr.splitlines() if x.startswith("{")]
+    if not last:
+        raise SystemExit(f"cold-start breakdown failed:\n{r.stderr[-2000:]}")
+    return list(ast.literal_eval(last[-1]).items())
+
+
 def statuses(out) -> dict:
     """Count statuses in the ingest CLI's JSON, whatever its exact shape."""
     if out is None:
@@ -266,7 +333,7 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true", help="run the whole path under cProfile and print it")
     ap.add_argument("--families", default="template,office")
     ap.add_argument("--breakdown", action="store_true",
-                    help="also run the whole path in-process and print CPU time per stage")
+                    help="also run the whole path in-process and print CPU time per stage, and the cold start's stages")
     args = ap.parse_args(argv)
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_ingest_"))
@@ -318,6 +385,10 @@ def main(argv=None) -> int:
         t_init, c_init = time.perf_counter() - t, _child_cpu() - c
         print(f"of which cold start (the ingest command with one file on a fresh database: start-up, schema, "
               f"master data, campaigns): {t_init:.2f} s wall, {c_init:.2f} s cpu")
+        if args.breakdown:
+            print("cold start, CPU time per stage (a process of its own):")
+            for label, secs in cold_breakdown(one, work):
+                print(f"  {label:<58} {secs:>7.3f} s")
         from loaders.ingest.parallel import workers_wanted
 
         print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "

@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         # one DuckDB thread while a new store is set up (many small statements) or while worker
         # processes use the cores: a second thread costs more CPU in hand-overs than it saves
-        con = db.connect(path, threads=1 if new or workers_wanted(len(files)) else None)
+        one_thread = new or workers_wanted(len(files)) > 0
+        con = db.connect(path, threads=1 if one_thread else None)
     except BaseException:
         if early:
             early.close()
@@ -91,10 +92,14 @@ def run(args: argparse.Namespace) -> int:
 
             progress = Bar(sys.stderr, label_width=40)
         try:
-            results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress, refresh=ready,
+            results = ingest_paths(con, files, args.campaign, actor=args.actor, progress=progress, refresh=False,
                                    reader=early)
             if not ready:
                 rollup.refresh(con)     # every stale campaign: the new ones and the reports' one
+            elif any(r.status == "accepted" for r in results):
+                if one_thread:          # the workers are done: a large store's rollup may use every core
+                    con.execute("reset threads")
+                rollup.refresh(con, args.campaign)
         except UnknownCampaign as e:
             return _usage_error(str(e))
         if progress:
