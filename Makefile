@@ -32,8 +32,12 @@ postgres:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; }
 
+# Tests run in one worker per core (at most 4), a whole test file per worker (its fixtures built once):
+# the browser and subprocess tests spend much of their time waiting, so two workers on a 2-core machine
+# finish the suite in well under its serial time. TEST_WORKERS=0 runs them in this process, in order.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed browser postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 # The national deployment on one machine (README, "Triển khai toàn quốc"): a local PostgreSQL in
 # data/db/pg for the DuckLake catalog, the national-scale bench store copied into the lake once, and
