@@ -116,3 +116,6 @@ else:
 
     PagesManager.uses_pages_directory = False
     app = st.App(__file__, routes=session.routes())
+    from ui import warm
+
+    warm.start()        # what the first pages would load on first use, in the background (ui/warm.py)

@@ -146,9 +146,10 @@ def routes() -> list:
 
 def _warm_up() -> None:
     """The kinds of element the first pages show (chart, table, picker, date, number with its small
-    chart), out of sight on the sign-in form: the browser fetches and compiles their code while the
-    person types — Streamlit loads each kind's code on its first use, 7 MB with plotly.js, the table
-    grid and vega — not after the click on "Đăng nhập" (issue 13: sign-in to the first page ≤ 1.5 s)."""
+    chart, download button, link, filters, code block), out of sight on the sign-in form: the browser
+    fetches and compiles their code while the person types — Streamlit loads each kind's code on its
+    first use, 7 MB with plotly.js, the table grid and vega — not after the click on "Đăng nhập"
+    (issue 13: sign-in to the first page ≤ 1.5 s)."""
     from ui.vietnamese import plotly_config
 
     with st.container(key=WARM_UP, height=1, border=False):
@@ -158,6 +159,15 @@ def _warm_up() -> None:
         st.selectbox("Chuẩn bị", ["—"], key="cm_warm_up_pick", label_visibility="collapsed")
         st.date_input("Chuẩn bị", key="cm_warm_up_day", format="DD/MM/YYYY", label_visibility="collapsed")
         st.metric("Chuẩn bị", 1, chart_data=[0, 1], chart_type="area", label_visibility="collapsed")
+        # the other kinds the roles' first pages and the inspection pages show: the briefing's download
+        # buttons and the link to the lagging list (overview), filters (lagging, timeline), copyable
+        # messages (reminders)
+        st.download_button("Chuẩn bị", b"", file_name="chuan-bi.txt", key="cm_warm_up_file")
+        st.page_link("pages/login.py", label="Chuẩn bị")
+        st.multiselect("Chuẩn bị", ["—"], key="cm_warm_up_many", label_visibility="collapsed")
+        st.radio("Chuẩn bị", ["—"], key="cm_warm_up_radio", label_visibility="collapsed")
+        st.segmented_control("Chuẩn bị", ["—"], key="cm_warm_up_segment", label_visibility="collapsed")
+        st.code("—", language=None)
 
 
 WARM_UP = "cm_warm_up"      # the container's CSS class is st-key-cm_warm_up (hidden: ui/vietnamese.py)
@@ -178,8 +188,8 @@ def login_form(con) -> api.User | None:
         username = st.text_input("Tên đăng nhập", key="login_username")
         password = st.text_input("Mật khẩu", type="password", key="login_password")
         submitted = st.form_submit_button("Đăng nhập", type="primary")
-    _warm_up()
-    if not submitted:
+    if not submitted:       # the run of the click itself goes straight on to the page
+        _warm_up()
         return None
     try:
         user = api.sign_in(con, username, password)
