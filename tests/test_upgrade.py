@@ -227,3 +227,25 @@ def test_an_edited_definition_reaches_an_existing_database(tmp_path, monkeypatch
         assert db.apply_definitions(con) == []          # unchanged since: nothing re-applied
     finally:
         con.close()
+
+
+def test_a_new_database_is_migrated_all_or_nothing(tmp_path):
+    """A new store gets every migration in one transaction (the ingest command's cold start: one commit
+    instead of one per migration): when one fails, none is left behind, and the next start builds the
+    whole schema on the same file."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    files = db.migration_files()
+    for _, p in files:
+        shutil.copyfile(p, folder / p.name)
+    (folder / "999_broken.sql").write_text("create table broken (x integer);\nselect * from no_such_table;\n",
+                                           encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "new.duckdb"))
+    with pytest.raises(duckdb.CatalogException):
+        db.migrate(con, db.migration_files(folder))
+    assert con.execute("select count(*) from schema_migrations").fetchone()[0] == 0
+    tables = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert tables <= {"schema_migrations"}, tables          # not even the first migration's tables
+    assert db.migrate(con, files) == [v for v, _ in files]
+    assert con.execute("select count(*) from units").fetchone()[0] == 0
+    con.close()
