@@ -75,9 +75,10 @@ completion as (
 ),
 
 lagging as (
-    select r.campaign_code, count(distinct r.unit_code) as lagging_units,
-           count(distinct r.unit_code) filter (where u.territorial) as lagging_communes
-    from lagging_rules($campaign, $as_of) r
+    -- (one row per lagging unit: who lags, without the reasons)
+    select r.campaign_code, count(*) as lagging_units,
+           count(*) filter (where u.territorial) as lagging_communes
+    from lagging_checked_at($campaign, [$as_of::timestamp]) r
     join units u using (campaign_code, unit_code)
     group by r.campaign_code
 ),

@@ -24,12 +24,14 @@
 -- Output: campaign_code, as_of, unit_code, rule_code, rule_order, weight, reason, value, threshold,
 --         phase_number, completion, expected, never_reported, reporting_rate
 
--- lagging_rules_at: the rules at each as-of time t in ts, from the lagging rollup: what the rules
--- count over a unit's due weeks is its metric_lagging_states row holding t (the last stretch
--- starting at or before t; none before the first deadline: nothing counted, as no week is due);
--- the completion, the row of the last arrival of task values at or before t. Output as
--- lagging_rules_direct_at.
-create or replace macro lagging_rules_at(c, ts) as table
+-- lagging_checked_at(c, ts): the units lagging at each as-of time t in ts, one row per unit and
+-- time with the facts the rules compared and which of them fired (fires_*), from the lagging
+-- rollup: what the rules count over a unit's due weeks is its metric_lagging_states row holding t
+-- (none before the first deadline: nothing counted, as no week is due); the completion, the row of
+-- the last arrival of task values at or before t. lagging_rules_at turns each row into the rows
+-- of its fired rules with their reasons; a query that needs only who is lagging (the count of the
+-- overview) reads these rows and builds no reason.
+create or replace macro lagging_checked_at(c, ts) as table
 with times as (
     select unnest(ts)::timestamp as as_of
 ),
@@ -143,15 +145,22 @@ checked as (
                  and recent_activity / drop_recent_weeks
                      < drop_ratio * baseline_activity / drop_baseline_weeks, false) as fires_drop
     from candidates
-),
-fired as (
+)
+select *, phase_expected as expected,
+       case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate
+from checked
+where fires_missing or fires_rate or fires_behind or fires_pace or fires_silent or fires_drop;
+
+-- lagging_rules_at: the rules at each as-of time t in ts, from the lagging rollup (the units
+-- lagging: lagging_checked_at). Output as lagging_rules_direct_at.
+create or replace macro lagging_rules_at(c, ts) as table
+with fired as (
     select *, unnest(list_filter(
         ['reporting', 'progress', 'silent_channel', 'sharp_drop'],
         lambda r, i: [fires_missing or fires_rate, fires_behind or fires_pace, fires_silent,
                       fires_drop][i]
     )) as rule_code
-    from checked
-    where fires_missing or fires_rate or fires_behind or fires_pace or fires_silent or fires_drop
+    from lagging_checked_at(c, ts)
 )
 select
     campaign_code,
@@ -204,9 +213,9 @@ select
     end as threshold,
     phase_number,
     completion,
-    phase_expected as expected,
+    expected,
     never_reported,
-    case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate
+    reporting_rate
 from fired;
 
 
