@@ -14,18 +14,24 @@
 -- or 'still' (lagging a week before too), status_label in Vietnamese. Every reporting unit is
 -- evaluated; filter territorial = true for lagging communes (rank counts all units: renumber after
 -- filtering).
+-- Who lags at each of the 16 times (lagging_checked_at, one row per lagging unit and time); the
+-- rules' rows with their reasons only as of t (lagging_rules_of those rows).
 with evaluated as materialized (
     select *
-    from lagging_rules_at($campaign,
-                          list_transform(range(16), lambda j: $as_of::timestamp - to_days(7 * j::integer)))
+    from lagging_checked_at($campaign,
+                            list_transform(range(16), lambda j: $as_of::timestamp - to_days(7 * j::integer)))
 ),
 
 history as (
-    select campaign_code, unit_code, as_of from evaluated group by all
+    select campaign_code, unit_code, as_of from evaluated
+),
+
+lagging_now as (
+    select * from evaluated where as_of = $as_of::timestamp
 ),
 
 rules as (
-    select * exclude (as_of) from evaluated where as_of = $as_of::timestamp
+    select * exclude (as_of) from lagging_rules_of('lagging_now')
 ),
 
 units as (

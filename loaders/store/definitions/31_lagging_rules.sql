@@ -28,9 +28,9 @@
 -- time with the facts the rules compared and which of them fired (fires_*), from the lagging
 -- rollup: what the rules count over a unit's due weeks is its metric_lagging_states row holding t
 -- (none before the first deadline: nothing counted, as no week is due); the completion, the row of
--- the last arrival of task values at or before t. lagging_rules_at turns each row into the rows
--- of its fired rules with their reasons; a query that needs only who is lagging (the count of the
--- overview) reads these rows and builds no reason.
+-- the last arrival of task values at or before t. lagging_rules_of turns rows into the rows of
+-- their fired rules with their reasons (lagging_rules_at); a query that needs only who is lagging
+-- (the count of the overview, the weeks lagging in a row) reads these rows and builds no reason.
 create or replace macro lagging_checked_at(c, ts) as table
 with times as (
     select unnest(ts)::timestamp as as_of
@@ -151,16 +151,17 @@ select *, phase_expected as expected,
 from checked
 where fires_missing or fires_rate or fires_behind or fires_pace or fires_silent or fires_drop;
 
--- lagging_rules_at: the rules at each as-of time t in ts, from the lagging rollup (the units
--- lagging: lagging_checked_at). Output as lagging_rules_direct_at.
-create or replace macro lagging_rules_at(c, ts) as table
+-- lagging_rules_of(rel): the rules' rows (output as lagging_rules_direct_at) of the rows of
+-- lagging_checked_at held by the relation named rel (a CTE of the caller: query_table binds it
+-- where the macro is used), so that a query evaluating many times can build the reasons of one.
+create or replace macro lagging_rules_of(rel) as table
 with fired as (
     select *, unnest(list_filter(
         ['reporting', 'progress', 'silent_channel', 'sharp_drop'],
         lambda r, i: [fires_missing or fires_rate, fires_behind or fires_pace, fires_silent,
                       fires_drop][i]
     )) as rule_code
-    from lagging_checked_at(c, ts)
+    from query_table(rel)
 )
 select
     campaign_code,
@@ -217,6 +218,14 @@ select
     never_reported,
     reporting_rate
 from fired;
+
+-- lagging_rules_at: the rules at each as-of time t in ts, from the lagging rollup (the units
+-- lagging: lagging_checked_at). Output as lagging_rules_direct_at.
+create or replace macro lagging_rules_at(c, ts) as table
+with lagging_checked as (
+    select * from lagging_checked_at(c, ts)
+)
+select * from lagging_rules_of('lagging_checked');
 
 
 -- lagging_rules_direct_at: the same rules from the week and task tables, the readable reference:
