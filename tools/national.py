@@ -93,6 +93,13 @@ def ensure_national_data(where: str) -> None:
     con = db.connect(where)
     try:
         api.prepare(con)
+        # the bench reports are no demo reports, so prepare makes no demo account: without one, the
+        # instances would only show how to create the first admin
+        from loaders.accounts import auth
+
+        if not auth.has_accounts(con):
+            for username, name, role, password, _ in auth.DEMO_ACCOUNTS[:2]:
+                auth.create_account(con, username, password, role, name, [], actor="national")
     finally:
         con.close()
 
@@ -114,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                  for port in args.ports]
         print("Kho: " + where + f" (dữ liệu: {LAKE_DATA})")
         print("Hai phiên bản ứng dụng dùng chung một kho: " + ", ".join(f"http://localhost:{p}" for p in args.ports))
-        print("Ctrl-C để dừng.", flush=True)
+        print("Đăng nhập: quantri / demo-quantri (quản trị), lanhdao / demo-lanhdao (lãnh đạo). Ctrl-C để dừng.",
+              flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(1)
     except KeyboardInterrupt:
