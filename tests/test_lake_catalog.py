@@ -9,9 +9,12 @@ own statement log, as a reader of the lake would cause them.
 """
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
+import duckdb
 import psycopg
+import pytest
 
 import queries
 from loaders.store import db, lake
@@ -65,5 +68,27 @@ def test_a_table_seeded_empty_takes_rows_and_filters_on_them(new_lake):
         assert reader.execute("select count(*) from app_secrets").fetchone()[0] == 3
         assert reader.execute("select value from app_secrets where name = 'b'").fetchall() == [("two",)]
         assert reader.execute("select name from app_secrets where created_at > '2029-01-01'").fetchall() == [("c",)]
+    finally:
+        reader.close()
+
+
+def test_a_query_stopped_at_its_time_limit_leaves_the_reused_cursor_working(new_lake):
+    where = new_lake()
+    db.connect(where).close()
+    reader = db.connect(where, read_only=True)
+    try:
+        slow = "select count(*) from range(1000000000) a, range(1000) b"
+        cur = reader.cursor()
+        timer = threading.Timer(0.5, cur.interrupt)
+        timer.start()
+        with pytest.raises(duckdb.InterruptException):
+            cur.execute(slow).fetchall()
+        timer.cancel()
+        cur.close()                       # back to the pool, and handed out again below
+        for _ in range(3):
+            assert queries.run("data_version", reader)["version"].iloc[0] >= 0
+            again = reader.cursor()
+            assert again.execute("select count(*) from campaigns").fetchone() == (0,)
+            again.close()
     finally:
         reader.close()
