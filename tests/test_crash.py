@@ -91,16 +91,25 @@ def test_sigkill_during_batch_ingest(batch, ready_db_path, tmp_path):
     assert _whole_files_only(reference, batch) == files
 
     rng = random.Random(2026)
-    for attempt in range(3):
+    inside, late = 0, 0
+    for attempt in range(8):
         victim = tmp_path / f"killed-{attempt}.duckdb"
         shutil.copyfile(ready_db_path, victim)
         proc = _ingest(victim, batch)
-        time.sleep(rng.uniform(0.3, 0.9) * full)   # a random point inside the batch
+        # a random point inside the batch, judged by the reference run; on a shared machine a run can be
+        # much faster than the reference, so each kill that came too late aims earlier the next time
+        time.sleep(rng.uniform(0.3, 0.9) * full * 0.5 ** late)
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         stored = _whole_files_only(victim, batch)   # the database opens and holds whole files only
-        assert stored < files
+        if stored < files:
+            inside += 1
+        else:
+            late += 1
         # finishing the batch stores everything exactly once
         assert _ingest(victim, batch).wait(300) == 0
         assert _whole_files_only(victim, batch) == files
         assert _values(victim) == expected
+        if inside == 3:
+            break
+    assert inside == 3, f"only {inside} of {attempt + 1} kills landed inside the batch"
