@@ -2,7 +2,8 @@
 -- at several as-of times in one pass, lagging_rules(c, t) at one. lagging_rules_at reads the
 -- facts the rollup keeps per unit (metric_lagging_*: definitions/15, migrations 120 and 150), so
 -- that a time reads one row of counts per unit; lagging_rules_direct_at (at the end)
--- computes the same rules from the week and task tables directly: the readable reference, to
+-- computes the same facts from the week and task tables directly (the rows and reasons are made by
+-- the same lagging_rules_of): the readable reference, to
 -- which tests/test_lagging_rollup.py holds the fast macro, row for row.
 
 -- The lagging rules at each as-of time in ts (timestamps), one row per unit, time and fired rule:
@@ -391,70 +392,15 @@ checked as (
                      < drop_ratio * baseline_activity / drop_baseline_weeks, false) as fires_drop
     from candidates
 ),
-fired as (
-    select *, unnest(list_filter(
-        ['reporting', 'progress', 'silent_channel', 'sharp_drop'],
-        lambda r, i: [fires_missing or fires_rate, fires_behind or fires_pace, fires_silent,
-                      fires_drop][i]
-    )) as rule_code
+lagging_direct as (
+    select *, phase_expected as expected,
+           case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate
     from checked
     where fires_missing or fires_rate or fires_behind or fires_pace or fires_silent or fires_drop
 )
-select
-    campaign_code,
-    as_of,
-    unit_code,
-    rule_code,
-    case rule_code when 'reporting' then 1 when 'progress' then 2 when 'silent_channel' then 3
-        else 4 end as rule_order,
-    case rule_code when 'reporting' then w_reporting when 'progress' then w_progress
-        when 'silent_channel' then w_silent_channel else w_sharp_drop end as weight,
-    case rule_code
-        when 'reporting' then
-            case when never_reported then 'Chưa gửi báo cáo nào'
-                 when fires_missing and last_seen = 1 then
-                     'Không nộp tuần gần nhất (' || last_labels[1] || ')'
-                 when fires_missing then
-                     'Không nộp ' || last_seen || ' tuần gần nhất ('
-                     || array_to_string(last_labels, ', ') || ')'
-                 else 'Nộp ' || rate_received || '/' || rate_weeks || ' tuần gần nhất' end
-        when 'progress' then
-            array_to_string(list_filter([
-                case when fires_behind then
-                    'Hoàn thành ' || vn_percent(completion) || ' '
-                    || lower(left(phase_name, 1)) || substr(phase_name, 2)
-                    || ', cần đạt ' || vn_percent(phase_expected) end,
-                case when fires_pace then
-                    pace_counted || ' tuần có báo cáo gần nhất đạt '
-                    || vn_percent(pace_activity / (weekly_pace * pace_counted))
-                    || ' nhịp độ cần thiết' end], lambda x: x is not null), '; ')
-        when 'silent_channel' then
-            'Không có hoạt động ' || vn_join(group_names, ', ') || ' trong ' || silent_window
-            || ' tuần gần nhất'
-        else
-            drop_recent_weeks || ' tuần gần nhất trung bình '
-            || vn_number(round(recent_activity / drop_recent_weeks, 1)) || '/tuần, giảm từ '
-            || vn_number(round(baseline_activity / drop_baseline_weeks, 1)) || '/tuần ('
-            || drop_baseline_weeks || ' tuần có báo cáo trước đó)'
-    end as reason,
-    case rule_code
-        when 'reporting' then coalesce(rate_received / rate_weeks, 0)
-        when 'progress' then completion
-        when 'silent_channel' then len(group_names)::double
-        else recent_activity / drop_recent_weeks
-    end as value,
-    case rule_code
-        when 'reporting' then low_rate
-        when 'progress' then phase_expected - behind_tolerance
-        when 'silent_channel' then silent_min_reported::double
-        else drop_ratio * baseline_activity / drop_baseline_weeks
-    end as threshold,
-    phase_number,
-    completion,
-    phase_expected as expected,
-    never_reported,
-    case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate
-from fired;
+-- the facts are computed here independently; the rows and reason texts are made from them by the
+-- one lagging_rules_of that the fast path uses too
+select * from lagging_rules_of('lagging_direct');
 
 create or replace macro lagging_rules(c, t) as table
 select * exclude (as_of) from lagging_rules_at(c, [t::timestamp]);
