@@ -57,10 +57,18 @@ def at(demo_path, monkeypatch) -> AppTest:
     return app
 
 
-def _charts(at) -> dict[str, dict]:
-    """The page's three figures, by their first trace's role."""
-    figs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return {"groups": figs[0], "posts": figs[1], "units": figs[2]}
+CHARTS = {"groups": "Hoạt động theo hình thức tuyên truyền", "posts": "Số tin, bài theo tuần",
+          "units": "So sánh xã, phường với trung vị toàn tỉnh"}
+
+
+def _chart(at, role: str) -> dict:
+    """The figure the page draws with `role` chosen in its chart selector (one chart at a time)."""
+    if at.segmented_control(key="tl_chart").value != role:
+        at.segmented_control(key="tl_chart").set_value(role).run()
+        assert not at.exception, at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and [h.value for h in at.subheader] == [CHARTS[role]]
+    return json.loads(charts[0].proto.spec)
 
 
 def _by_week(fig: dict) -> pd.Series:
@@ -71,7 +79,7 @@ def _by_week(fig: dict) -> pd.Series:
 
 def test_activity_per_channel_group(at, expected):
     assert at.title[0].value == "Tiến độ theo tuần — Đắk Lắk"
-    fig = _charts(at)["groups"]
+    fig = _chart(at, "groups")
     groups = expected["timeline"][(expected["timeline"]["series_kind"] == "group")
                                    & (pd.to_datetime(expected["timeline"]["week_start"]) <= pd.Timestamp(date(2025, 11, 10)))]
     active = groups.groupby("series_name")["value"].sum()
@@ -83,14 +91,14 @@ def test_activity_per_channel_group(at, expected):
     # switching to units with activity and to lines
     at.radio(key="tl_group_measure").set_value("Số đơn vị có hoạt động")
     at.radio(key="tl_group_style").set_value("Đường").run()
-    fig = _charts(at)["groups"]
+    fig = _chart(at, "groups")
     assert not any(t.get("stackgroup") for t in fig["data"])
     mxh = next(t for t in fig["data"] if t["name"] == "Mạng xã hội")
     assert values(mxh["y"]) == list(groups[groups["series_code"] == "mxh"].sort_values("week_start")["units_active"])
 
 
 def test_posts_per_week_by_hand(at, expected):
-    fig = _charts(at)["posts"]
+    fig = _chart(at, "posts")
     assert fig["layout"]["barmode"] == "stack"
     names = {t["name"] for t in fig["data"]}
     assert {"Facebook", "Zalo", "Cổng/Trang TTĐT"} <= names
@@ -102,8 +110,23 @@ def test_posts_per_week_by_hand(at, expected):
     assert sum(values(facebook["y"])) == pytest.approx(by_hand[by_hand["indicator_code"] == "mxh_facebook"]["posts"].sum())
 
 
+def test_one_chart_at_a_time(at):
+    """The page opens on the activity chart; the selector shows each chart in turn, alone, and the
+    time span chosen applies to whichever is shown."""
+    assert at.segmented_control(key="tl_chart").value == "groups"
+    assert [h.value for h in at.subheader] == [CHARTS["groups"]] and len(at.get("plotly_chart")) == 1
+    assert at.segmented_control(key="tl_chart").options == ["Hoạt động theo hình thức", "Số tin, bài theo tuần",
+                                                            "So sánh xã, phường"]
+    at.segmented_control(key="tl_span").set_value("Toàn kế hoạch").run()
+    for role in ("posts", "units", "groups"):
+        fig = _chart(at, role)
+        assert fig["data"], role
+        assert [x[:10] for x in fig["layout"]["xaxis"]["range"]] == ["2025-09-04", "2026-04-04"]
+    assert not at.dataframe or at.segmented_control(key="tl_chart").value == "units"
+
+
 def test_phases_milestones_and_time_span(at):
-    fig = _charts(at)["groups"]
+    fig = _chart(at, "groups")
     layout = fig["layout"]
     texts = [a.get("text") for a in layout["annotations"]]
     assert {"<b>Đợt I</b>", "<b>Đợt II</b>", "<b>Đợt III</b>"} <= set(texts)
@@ -117,20 +140,21 @@ def test_phases_milestones_and_time_span(at):
     # default span: from the start to ten days after the reference day
     assert [x[:10] for x in layout["xaxis"]["range"]] == ["2025-09-04", "2025-12-03"]
     at.segmented_control(key="tl_span").set_value("Toàn kế hoạch").run()
-    layout = _charts(at)["groups"]["layout"]
+    layout = _chart(at, "groups")["layout"]
     assert [x[:10] for x in layout["xaxis"]["range"]] == ["2025-09-04", "2026-04-04"]
     dashed = [s for s in layout["shapes"] if s.get("line", {}).get("dash") == "dash"]
     assert [s["x0"][:10] for s in dashed] == ["2025-10-01", "2026-01-23"]       # both congresses
 
 
 def test_communes_against_the_province_median(at, expected):
+    _chart(at, "units")
     lagging = expected["lagging"][expected["lagging"]["territorial"]].sort_values("rank")
     assert at.multiselect(key="tl_units:daklak-2025").value == list(lagging["unit_code"].head(2))
     communes = expected["communes"].set_index("unit_code")["name"]
     chosen = ["24133", "22015"]                       # Phường Buôn Ma Thuột, Phường Tuy Hòa
     at.multiselect(key="tl_units:daklak-2025").set_value(chosen).run()
     assert not at.exception
-    fig = _charts(at)["units"]
+    fig = _chart(at, "units")
     assert [t["name"] for t in fig["data"]] == ["Trung vị toàn tỉnh"] + [communes[c] for c in chosen]
     # the median of one week, by hand over the 102 communes (a commune without report counts 0)
     mid = pd.Timestamp(expected["median_week"][0]) + pd.Timedelta(days=3.5)
@@ -144,7 +168,7 @@ def test_communes_against_the_province_median(at, expected):
         assert shown == f"{n}/10"
     # posts instead of activity
     at.radio(key="tl_cmp_measure").set_value("Tin, bài").run()
-    fig = _charts(at)["units"]
+    fig = _chart(at, "units")
     by_hand = expected["posts_by_hand"]
     for t, c in zip(fig["data"][1:], chosen):
         assert sum(values(t["y"])) == pytest.approx(by_hand[by_hand["unit_code"] == c]["posts"].sum())
