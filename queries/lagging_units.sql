@@ -50,7 +50,8 @@ per_unit as (
         campaign_code,
         unit_code,
         bool_or(never_reported) as never_reported,
-        sum(weight) as score,
+        -- (weights may be fractions: an exact sum, so that a rebuild never reorders the list)
+        sum(weight::decimal(38,12))::double as score,
         count(*) as rules,
         list_sort(list(struct_pack(rule_order := rule_order, rule_code := rule_code, reason := reason)))
             as fired,

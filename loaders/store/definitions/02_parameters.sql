@@ -39,6 +39,14 @@ select
     not is_flag and uom not in ('phút', 'lượt', 'lượt người', 'người') as is_activity
 from indicators;
 
+-- Sums and means over fractional values (values spread over weeks by days, targets of days ÷ 7,
+-- completion ratios) are taken over DECIMAL(38,12) and turned back into DOUBLE once:
+-- sum(x::decimal(38,12))::double, avg(x::decimal(38,12)). Added as DOUBLE, the same rows give
+-- results that differ in the last bit from one run to the next (DuckDB's threads add partial sums
+-- in whatever order they finish), and a lagging rule comparing such a number with its threshold
+-- could flip after a mere rebuild of the rollup. Decimal sums are exact, so the order does not
+-- matter; 12 decimals keep every value a report can hold (DOUBLE keeps ~16 digits in all).
+
 -- Vietnamese numbers for reason strings: 1234.5 → "1.234,5"; 0.625 → "63%".
 create or replace macro vn_number1(x) as translate(format('{:,.1f}', x::double), ',.', '.,');
 create or replace macro vn_integer(x) as translate(format('{:,.0f}', x::double), ',', '.');

@@ -60,7 +60,7 @@ join indicator_roles r on r.indicator_code = v.indicator_code;
 -- Materialized into metric_reports (its columns: migration 020).
 create or replace macro reports_for(c) as table
 with posts as (
-    select submission_id, sum(value) filter (where is_posting) as posts
+    select submission_id, sum(value::decimal(38,12)) filter (where is_posting)::double as posts
     from weekly_values
     where list_contains(c, campaign_code)
     group by submission_id
@@ -87,8 +87,8 @@ select * from reports_for((select list(code) from campaigns));
 create or replace view weekly_groups_live as
 select
     campaign_code, unit_code, week_start, group_code, received_at,
-    coalesce(sum(value) filter (where is_activity), 0) as activity,
-    coalesce(sum(value) filter (where is_posting), 0) as posts,
+    coalesce(sum(value::decimal(38,12)) filter (where is_activity)::double, 0) as activity,
+    coalesce(sum(value::decimal(38,12)) filter (where is_posting)::double, 0) as posts,
     max(value) as max_value
 from weekly_values
 group by all;
@@ -101,14 +101,14 @@ create or replace macro unit_weeks_for(c) as table
 with received as (
     select campaign_code, unit_code, week_start,
            min(first_received_at) as received_at,
-           list(submission_id) as submission_ids
+           list(submission_id order by submission_id) as submission_ids
     from report_weeks
     where list_contains(c, campaign_code)
     group by all
 ),
 group_weeks as (
     select campaign_code, unit_code, week_start, group_code,
-           sum(activity) as activity, sum(posts) as posts,
+           sum(activity::decimal(38,12))::double as activity, sum(posts::decimal(38,12))::double as posts,
            min(received_at) filter (where max_value > 0) as first_active
     from weekly_groups
     where list_contains(c, campaign_code)
@@ -116,7 +116,7 @@ group_weeks as (
 ),
 totals as (
     select campaign_code, unit_code, week_start,
-           sum(activity) as activity, sum(posts) as posts,
+           sum(activity::decimal(38,12))::double as activity, sum(posts::decimal(38,12))::double as posts,
            list(first_active order by first_active) filter (where first_active is not null) as group_first_active
     from group_weeks
     group by all

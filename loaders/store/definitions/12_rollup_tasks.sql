@@ -41,7 +41,8 @@ group_tasks as (
         and r.phase_number = tk.phase_number and r.group_code = tk.group_code
     where tk.whole_group and r.is_activity
 )
-select campaign_code, unit_code, phase_number, task_code, received_at, sum(value) as value
+select campaign_code, unit_code, phase_number, task_code, received_at,
+       sum(value::decimal(38,12))::double as value
 from (select * from indicator_tasks union all select * from group_tasks)
 group by all;
 
@@ -55,7 +56,7 @@ select * from task_values_for((select list(code) from campaigns));
 -- Materialized into metric_unit_tasks (its columns: migration 020).
 create or replace view unit_tasks_live as
 with actuals as (
-    select campaign_code, unit_code, phase_number, task_code, sum(value) as actual
+    select campaign_code, unit_code, phase_number, task_code, sum(value::decimal(38,12))::double as actual
     from metric_task_values
     group by all
 )

@@ -8,17 +8,19 @@
 -- Materialized into metric_phase_posts (its columns: migration 020).
 create or replace macro phase_posts_for(c) as table
 with posts as (
-    select campaign_code, unit_code, phases, indicator_code, received_at, sum(value) as posts
+    select campaign_code, unit_code, phases, indicator_code, received_at,
+           sum(value::decimal(38,12))::double as posts
     from weekly_values
     where list_contains(c, campaign_code) and is_posting
     group by all
 )
-select campaign_code, unit_code, 0 as phase_number, indicator_code, received_at, sum(posts) as posts
+select campaign_code, unit_code, 0 as phase_number, indicator_code, received_at,
+       sum(posts::decimal(38,12))::double as posts
 from posts
 group by all
 union all
 select o.campaign_code, o.unit_code, p.number as phase_number, o.indicator_code, o.received_at,
-       sum(o.posts) as posts
+       sum(o.posts::decimal(38,12))::double as posts
 from posts o
 join phases p on p.campaign_code = o.campaign_code and list_contains(o.phases, p.number)
 group by all;
@@ -40,7 +42,8 @@ with windows as (
     where list_contains(c, campaign_code)
 ),
 totals as (
-    select campaign_code, unit_code, phase_number, indicator_code, sum(posts) as posts
+    select campaign_code, unit_code, phase_number, indicator_code,
+           sum(posts::decimal(38,12))::double as posts
     from metric_phase_posts
     where list_contains(c, campaign_code)
     group by all
@@ -70,20 +73,23 @@ with series as (
 ),
 group_units as (
     select campaign_code, week_start, 'group' as series_kind, group_code as series_code, unit_code,
-           sum(activity) as value, min(received_at) filter (where max_value > 0) as first_active
+           sum(activity::decimal(38,12))::double as value,
+           min(received_at) filter (where max_value > 0) as first_active
     from weekly_groups
     where list_contains(c, campaign_code)
     group by all
 ),
 posting_units as (
     select campaign_code, week_start, 'posting' as series_kind, indicator_code as series_code,
-           unit_code, sum(value) as value, min(received_at) filter (where value > 0) as first_active
+           unit_code, sum(value::decimal(38,12))::double as value,
+           min(received_at) filter (where value > 0) as first_active
     from weekly_values
     where list_contains(c, campaign_code) and is_posting
     group by all
 ),
 observed as (
-    select campaign_code, week_start, series_kind, series_code, sum(value) as value,
+    select campaign_code, week_start, series_kind, series_code,
+           sum(value::decimal(38,12))::double as value,
            list(first_active order by first_active) filter (where first_active is not null) as unit_first_active
     from (select * from group_units union all select * from posting_units)
     group by all

@@ -28,8 +28,8 @@ with params as (
 ),
 unit_week_values as (
     select v.campaign_code, v.unit_code, u.kind, v.week_start, v.indicator_code,
-           sum(v.value) as value, max(v.received_at) as received_at,
-           array_distinct(list(v.submission_id)) as submission_ids
+           sum(v.value::decimal(38,12))::double as value, max(v.received_at) as received_at,
+           list_sort(array_distinct(list(v.submission_id))) as submission_ids
     from weekly_values v
     join metric_units u using (campaign_code, unit_code)
     where list_contains(c, v.campaign_code) and not v.is_flag
@@ -94,9 +94,9 @@ with_cumulative as (
 running as (
     select
         k.*,
-        sum(k.value) over (partition by k.campaign_code, k.unit_code, k.indicator_code
+        sum(k.value::decimal(38,12)) over (partition by k.campaign_code, k.unit_code, k.indicator_code
                            order by k.period_start, k.period_end, k.submission_id
-                           rows between unbounded preceding and current row) as running_total
+                           rows between unbounded preceding and current row)::double as running_total
     from report_values_current k
     semi join with_cumulative w using (campaign_code, unit_code, indicator_code)
 ),

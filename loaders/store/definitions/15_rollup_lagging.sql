@@ -80,7 +80,8 @@ select * from lagging_weeks_for((select list(code) from campaigns));
 -- brought and the mask of the groups whose first activity came with it.
 create or replace macro lagging_late_for(c) as table
 with arrivals as (
-    select campaign_code, unit_code, week_start, received_at, sum(activity) as activity
+    select campaign_code, unit_code, week_start, received_at,
+           sum(activity::decimal(38,12))::double as activity
     from weekly_groups
     where list_contains(c, campaign_code)
     group by all
@@ -127,7 +128,8 @@ events as (
     select distinct campaign_code, unit_code, phase_number, '-infinity'::timestamp from tasks
 ),
 later as (
-    select e.campaign_code, e.unit_code, e.phase_number, e.arrived_at, v.task_code, sum(v.value) as value
+    select e.campaign_code, e.unit_code, e.phase_number, e.arrived_at, v.task_code,
+           sum(v.value::decimal(38,12))::double as value
     from events e
     join task_values v
         on v.campaign_code = e.campaign_code and v.unit_code = e.unit_code
@@ -136,8 +138,8 @@ later as (
 ),
 completion as (
     select e.campaign_code, e.unit_code, e.phase_number, e.arrived_at,
-           avg(least((t.actual - coalesce(l.value, 0)) / t.target, 1.0)) as completion,
-           sum(t.target) as target
+           avg(least((t.actual - coalesce(l.value, 0)) / t.target, 1.0)::decimal(38,12)) as completion,
+           sum(t.target::decimal(38,12))::double as target
     from events e
     join tasks t using (campaign_code, unit_code, phase_number)
     left join later l
@@ -212,7 +214,8 @@ window_weeks as (
 ),
 late_at as (
     -- what arrived after the stretch's start for a due week
-    select s.campaign_code, s.unit_code, s.valid_from, l.week_no, sum(l.activity) as activity,
+    select s.campaign_code, s.unit_code, s.valid_from, l.week_no,
+           sum(l.activity::decimal(38,12))::double as activity,
            bit_or(l.groups_mask) as groups_mask
     from segments s
     join metric_lagging_late l on l.campaign_code = s.campaign_code and l.unit_code = s.unit_code
@@ -249,7 +252,7 @@ window_facts as (
            count(*) filter (where in_silent and received) as silent_reported,
            bit_or(groups_mask) filter (where in_silent) as active_mask,
            count(*) filter (where in_recent and received) as recent_received,
-           coalesce(sum(activity) filter (where in_recent), 0) as recent_activity
+           coalesce(sum(activity::decimal(38,12)) filter (where in_recent)::double, 0) as recent_activity
     from due_weeks
     group by campaign_code, unit_code, valid_from
 ),
@@ -277,12 +280,13 @@ reported as (
 reported_facts as (
     select r.campaign_code, r.unit_code, r.valid_from,
            count(*) filter (where rep_rank <= s.pace_weeks) as pace_counted,
-           coalesce(sum(activity) filter (where rep_rank <= s.pace_weeks), 0) as pace_activity,
+           coalesce(sum(activity::decimal(38,12)) filter (where rep_rank <= s.pace_weeks)::double, 0)
+               as pace_activity,
            count(*) filter (where rep_rank > s.drop_recent_weeks
                             and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks)
                as baseline_counted,
-           coalesce(sum(activity) filter (where rep_rank > s.drop_recent_weeks
-                    and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks), 0)
+           coalesce(sum(activity::decimal(38,12)) filter (where rep_rank > s.drop_recent_weeks
+                    and rep_rank <= s.drop_recent_weeks + s.drop_baseline_weeks)::double, 0)
                as baseline_activity
     from reported r
     join segments s using (campaign_code, unit_code, valid_from)

@@ -69,7 +69,8 @@ where list_contains(c, uw.campaign_code) and uw.deadline <= t::timestamp;
 -- (late tail subtracted), and whether a report covering the week had arrived.
 create or replace macro unit_week_activity(c, t) as table
 with late as (
-    select campaign_code, unit_code, week_start, sum(activity) as activity, sum(posts) as posts
+    select campaign_code, unit_code, week_start, sum(activity::decimal(38,12))::double as activity,
+           sum(posts::decimal(38,12))::double as posts
     from weekly_groups
     where list_contains(c, campaign_code) and received_at > t::timestamp
     group by all
@@ -90,7 +91,7 @@ where list_contains(c, uw.campaign_code);
 -- day. Completion of a running phase is measured to date against its whole target.
 create or replace macro task_progress(c, t) as table
 with late as (
-    select campaign_code, unit_code, phase_number, task_code, sum(value) as value
+    select campaign_code, unit_code, phase_number, task_code, sum(value::decimal(38,12))::double as value
     from metric_task_values
     where list_contains(c, campaign_code) and received_at > t::timestamp
     group by all
@@ -117,9 +118,9 @@ select
     campaign_code, unit_code, any_value(unit_name) as unit_name, any_value(kind) as kind,
     any_value(territorial) as territorial, phase_number, any_value(phase_name) as phase_name,
     count(*) as tasks,
-    avg(ratio) as completion,
+    avg(ratio::decimal(38,12)) as completion,
     any_value(expected) as expected,
-    avg(ratio) >= any_value(expected) as on_track
+    avg(ratio::decimal(38,12)) >= any_value(expected) as on_track
 from task_progress(c, t)
 group by campaign_code, unit_code, phase_number;
 
@@ -133,13 +134,13 @@ with scope as (
     select campaign_code, phase_number, phase_expected from campaign_asof(c, t)
 ),
 late_tasks as (
-    select campaign_code, unit_code, phase_number, task_code, sum(value) as value
+    select campaign_code, unit_code, phase_number, task_code, sum(value::decimal(38,12))::double as value
     from metric_task_values
     where list_contains(c, campaign_code) and received_at > t::timestamp
     group by all
 )
 select tk.campaign_code, tk.unit_code,
-       avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)) as completion,
+       avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)::decimal(38,12)) as completion,
        any_value(s.phase_expected) as expected
 from metric_unit_tasks tk
 join scope s on s.campaign_code = tk.campaign_code and s.phase_number = tk.phase_number

@@ -25,6 +25,14 @@
 -- Output: campaign_code, as_of, unit_code, rule_code, rule_order, weight, reason, value, threshold,
 --         phase_number, completion, expected, never_reported, reporting_rate
 
+-- lagging_below(x, y): x < y compared at 9 decimals. The rules compare fractions (a rate, a
+-- completion, an activity against a share of a pace) with thresholds that are fractions too
+-- (expected − tolerance, ratio × pace): in binary, 0.35 and 0.5 − 0.15, or 4 and 0.5 × (2 × 39/7 ÷
+-- 39/7) × 4, may differ in the last bit, and a unit exactly at its threshold would lag or not by
+-- that bit. Both sides are exact to far better than 1e-9 (sums and means over DECIMAL, see
+-- 02_parameters.sql), so the decimals decide the way metrics.md reads: at the threshold is not below.
+create or replace macro lagging_below(x, y) as x::decimal(38,9) < y::decimal(38,9);
+
 -- lagging_checked_at(c, ts): the units lagging at each as-of time t in ts, one row per unit and
 -- time with the facts the rules compared and which of them fired (fires_*), from the lagging
 -- rollup: what the rules count over a unit's due weeks is its metric_lagging_states row holding t
@@ -134,17 +142,21 @@ checked as (
     select
         *,
         coalesce(last_seen > 0 and last_received = 0, false) as fires_missing,
-        coalesce(rate_weeks > 0 and rate_received / rate_weeks < low_rate, false) as fires_rate,
-        coalesce(not never_reported and completion < phase_expected - behind_tolerance, false)
+        coalesce(rate_weeks > 0 and lagging_below(rate_received / rate_weeks, low_rate), false)
+            as fires_rate,
+        coalesce(not never_reported
+                 and lagging_below(completion, phase_expected - behind_tolerance), false)
             as fires_behind,
         coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
-                 and pace_activity < pace_ratio * weekly_pace * pace_counted, false) as fires_pace,
+                 and lagging_below(pace_activity, pace_ratio * weekly_pace * pace_counted), false)
+            as fires_pace,
         coalesce(silent_reported >= silent_min_reported and group_names is not null, false)
             as fires_silent,
         coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
                  and baseline_activity > 0
-                 and recent_activity / drop_recent_weeks
-                     < drop_ratio * baseline_activity / drop_baseline_weeks, false) as fires_drop
+                 and lagging_below(recent_activity / drop_recent_weeks,
+                                   drop_ratio * baseline_activity / drop_baseline_weeks), false)
+            as fires_drop
     from candidates
 )
 select *, phase_expected as expected,
@@ -261,7 +273,8 @@ due as (
     where list_contains(c, w.campaign_code)
 ),
 late as (
-    select g.campaign_code, tm.as_of, g.unit_code, g.week_start, sum(g.activity) as activity
+    select g.campaign_code, tm.as_of, g.unit_code, g.week_start,
+           sum(g.activity::decimal(38,12))::double as activity
     from weekly_groups g
     join times tm on g.received_at > tm.as_of
     where list_contains(c, g.campaign_code)
@@ -297,15 +310,18 @@ per_unit as (
         count(*) filter (where due_rank <= low_rate_weeks) as rate_weeks,
         count(*) filter (where due_rank <= low_rate_weeks and received) as rate_received,
         count(*) filter (where rep_rank <= pace_weeks) as pace_counted,
-        coalesce(sum(activity) filter (where rep_rank <= pace_weeks), 0) as pace_activity,
+        coalesce(sum(activity::decimal(38,12)) filter (where rep_rank <= pace_weeks)::double, 0)
+            as pace_activity,
         count(*) filter (where due_rank <= silent_weeks) as silent_window,
         count(*) filter (where due_rank <= silent_weeks and received) as silent_reported,
         count(*) filter (where due_rank <= drop_recent_weeks and received) as recent_received,
-        coalesce(sum(activity) filter (where due_rank <= drop_recent_weeks), 0) as recent_activity,
+        coalesce(sum(activity::decimal(38,12)) filter (where due_rank <= drop_recent_weeks)::double, 0)
+            as recent_activity,
         count(*) filter (where rep_rank > drop_recent_weeks
                          and rep_rank <= drop_recent_weeks + drop_baseline_weeks) as baseline_counted,
-        coalesce(sum(activity) filter (where rep_rank > drop_recent_weeks
-                 and rep_rank <= drop_recent_weeks + drop_baseline_weeks), 0) as baseline_activity
+        coalesce(sum(activity::decimal(38,12)) filter (where rep_rank > drop_recent_weeks
+                 and rep_rank <= drop_recent_weeks + drop_baseline_weeks)::double, 0)
+            as baseline_activity
     from ranked
     group by all
 ),
@@ -316,7 +332,8 @@ first_report as (
     group by all
 ),
 late_tasks as (
-    select v.campaign_code, tm.as_of, v.unit_code, v.phase_number, v.task_code, sum(v.value) as value
+    select v.campaign_code, tm.as_of, v.unit_code, v.phase_number, v.task_code,
+           sum(v.value::decimal(38,12))::double as value
     from metric_task_values v
     join times tm on v.received_at > tm.as_of
     where list_contains(c, v.campaign_code)
@@ -324,8 +341,8 @@ late_tasks as (
 ),
 completion as (
     select tk.campaign_code, s.as_of, tk.unit_code,
-           avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)) as completion,
-           sum(tk.target) / any_value(s.phase_weeks) as weekly_pace
+           avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)::decimal(38,12)) as completion,
+           sum(tk.target::decimal(38,12))::double / any_value(s.phase_weeks) as weekly_pace
     from metric_unit_tasks tk
     join scope s on s.campaign_code = tk.campaign_code and s.phase_number = tk.phase_number
     left join late_tasks l
@@ -379,17 +396,21 @@ checked as (
     select
         *,
         coalesce(last_seen > 0 and last_received = 0, false) as fires_missing,
-        coalesce(rate_weeks > 0 and rate_received / rate_weeks < low_rate, false) as fires_rate,
-        coalesce(not never_reported and completion < phase_expected - behind_tolerance, false)
+        coalesce(rate_weeks > 0 and lagging_below(rate_received / rate_weeks, low_rate), false)
+            as fires_rate,
+        coalesce(not never_reported
+                 and lagging_below(completion, phase_expected - behind_tolerance), false)
             as fires_behind,
         coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
-                 and pace_activity < pace_ratio * weekly_pace * pace_counted, false) as fires_pace,
+                 and lagging_below(pace_activity, pace_ratio * weekly_pace * pace_counted), false)
+            as fires_pace,
         coalesce(silent_reported >= silent_min_reported and group_names is not null, false)
             as fires_silent,
         coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
                  and baseline_activity > 0
-                 and recent_activity / drop_recent_weeks
-                     < drop_ratio * baseline_activity / drop_baseline_weeks, false) as fires_drop
+                 and lagging_below(recent_activity / drop_recent_weeks,
+                                   drop_ratio * baseline_activity / drop_baseline_weeks), false)
+            as fires_drop
     from candidates
 ),
 lagging_direct as (
