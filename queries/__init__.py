@@ -249,6 +249,13 @@ def run(name: str, con: duckdb.DuckDBPyConnection | None = None, timeout_s: floa
     bound = {p: _bind(p, params[p], con) for p in q.used}
     _quiet_arrow_warning()
     cur = con.cursor()
+    pin = getattr(cur, "read_pinned", None)    # a lake's cursor: one snapshot, small tables local
+    if pin is not None:
+        try:
+            pin()
+        except BaseException:
+            cur.close()
+            raise
     timer = threading.Timer(timeout_s, cur.interrupt)
     t0 = time.perf_counter()
     timer.start()

@@ -37,8 +37,16 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(keys, kind="stable").reset_index(drop=True) if keys else df.reset_index(drop=True)
 
 
-def test_every_query_is_equal_on_the_file_and_the_lake(demo_path, demo_lake, tmp_path):
+# None: the demo's tables are all small enough to be read from local copies (loaders.store.lake_read);
+# 200: most of them are read from the lake itself, beside the copies of the smallest
+@pytest.mark.parametrize("small_rows", [None, 200])
+def test_every_query_is_equal_on_the_file_and_the_lake(demo_path, demo_lake, tmp_path, small_rows, monkeypatch):
     import shutil
+
+    from loaders.store import lake_read
+
+    if small_rows is not None:
+        monkeypatch.setattr(lake_read, "SMALL_ROWS", small_rows)
 
     # a private copy: an app test may still hold the demo file open (read-write, idle)
     shutil.copyfile(demo_path, tmp_path / "demo.duckdb")

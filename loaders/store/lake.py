@@ -30,6 +30,8 @@ from pathlib import Path
 
 import duckdb
 
+from loaders.store import lake_read
+
 PREFIX = "ducklake:"
 ALIAS = "cm"
 # the one advisory lock key of this app's writers ("CMWL"); every writer of a catalog uses it
@@ -310,6 +312,7 @@ class LakeConnection:
         self._touched: set[str] = set()
         self._pool: _CursorPool | None = None    # idle cursors of the root connection, shared
         self._pooled = False                       # this is a pooled cursor: close gives it back
+        self._reading = False                      # a reader on the local mirror (read_pinned)
 
     def execute(self, query, parameters=None):
         text = query if isinstance(query, str) else ""
@@ -400,13 +403,32 @@ class LakeConnection:
         cur._pool, cur._pooled = pool, True
         return cur
 
+    def read_pinned(self) -> None:
+        """Make this cursor a reader of the newest snapshot, the small tables read from local
+        copies (loaders.store.lake_read); queries.run calls it on the cursor each query takes. Until
+        closed the cursor reads that one snapshot; it must not write."""
+        if not self._pooled or self._reading or self.in_transaction:
+            return
+        reader = self._pool.take_reader()
+        try:
+            self._pool.mirror().pin(reader)
+        except BaseException:
+            self._pool.give_reader(reader)
+            raise
+        self._pool.give(self._con)       # the lake cursor it was, unused
+        self._con, self._reading = reader, True
+
     def _own_pool(self) -> "_CursorPool":
         with _CursorPool.guard:
             if self._pool is None:
-                self._pool = _CursorPool(self._con)
+                self._pool = _CursorPool(self._con, self.location)
         return self._pool
 
     def close(self) -> None:
+        if self._reading:
+            self._reading = self._pooled = False
+            self._pool.give_reader(self._con)
+            return
         if self.in_transaction:
             try:
                 self._con.execute("rollback")
@@ -441,12 +463,42 @@ class _CursorPool:
 
     guard = threading.Lock()
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, size: int = 8):
+    def __init__(self, con: duckdb.DuckDBPyConnection, location: str, size: int = 8):
         self._con = con
+        self._location = location
         self._idle: list = []
+        self._readers: list = []          # cursors of the local mirror (lake_read), between queries
+        self._mirror = None
         self._size = size
         self._lock = threading.Lock()
         self._closed = False
+
+    def mirror(self) -> lake_read.Mirror:
+        with self._lock:
+            if self._mirror is None:
+                self._mirror = lake_read.Mirror(self._con, dsn(self._location), ALIAS)
+            return self._mirror
+
+    def take_reader(self):
+        with self._lock:
+            if self._readers:
+                return self._readers.pop()
+        cur = self._con.cursor()
+        cur.execute("use memory")        # the mirror's database: no DuckLake transaction to switch
+        return cur
+
+    def give_reader(self, cur) -> None:
+        """A reader's read transaction ends here (pin began it); a query stopped at its time limit
+        may have ended it already."""
+        try:
+            cur.execute("rollback")
+        except duckdb.Error:
+            pass
+        with self._lock:
+            if not self._closed and len(self._readers) < self._size:
+                self._readers.append(cur)
+                return
+        cur.close()
 
     def take(self):
         with self._lock:
@@ -466,9 +518,13 @@ class _CursorPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
+            idle, self._idle = self._idle + self._readers, []
+            self._readers = []
+            mirror, self._mirror = self._mirror, None
         for cur in idle:
             cur.close()
+        if mirror is not None:
+            mirror.close()
 
 
 def _strip_comments(sql: str) -> str:
