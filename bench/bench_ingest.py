@@ -10,7 +10,10 @@ folder, then measures
   (b) whole    `python -m loaders ingest FOLDER --campaign daklak-2025 --db <fresh file> --json`,
                timed from process start: cold database (schema + master data load), start-up,
                parsing, matching, validation and the writes (files read and parsed by worker
-               processes as the command does: CM_INGEST_WORKERS, default one per core);
+               processes as the command does: CM_INGEST_WORKERS, default one per core); the new store
+               is a copy of the cached set-up store (loaders/setup.py: new_store; this benchmark's own
+               cache, built before the runs), and once more without the cache (CM_STORE_CACHE=off:
+               schema, master data, campaigns and their rollup built in place);
   (c) baseline pandas.read_excel(engine="openpyxl", sheet_name=None) of the same files (a sample
                of --baseline-sample .xlsx files: the baseline is slow, its rate is extrapolated);
 and prints files/s for each (reader and baseline in CPU time of this process, which a busy shared
@@ -123,7 +126,7 @@ def _child_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def bench_whole(folder: Path, work: Path, profile: bool = False) -> tuple[float, dict | None, str]:
+def bench_whole(folder: Path, work: Path, profile: bool = False, cache: str | None = None) -> tuple[float, dict | None, str]:
     dbfile = work / f"cold-{folder.name}.duckdb"
     for p in (dbfile, Path(str(dbfile) + ".wal")):
         if p.exists():
@@ -134,6 +137,8 @@ def bench_whole(folder: Path, work: Path, profile: bool = False) -> tuple[float,
         cmd += ["-m", "cProfile", "-o", str(prof)]
     cmd += ["-m", "loaders", "ingest", str(folder), "--campaign", CAMPAIGN, "--db", str(dbfile), "--json"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if cache is not None:
+        env["CM_STORE_CACHE"] = cache
     t, c = time.perf_counter(), _child_cpu()
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     elapsed = time.perf_counter() - t
@@ -275,6 +280,7 @@ wrap(campaigns, "load_all", "campaigns (five plans)")
 wrap(campaign_index.CampaignIndex, "load", "ingest: the campaign's index")
 wrap(pipeline, "ingest_paths", "ingest: the file (read, parse, check, write)")
 wrap(setup, "ensure_ready", "set-up: the rest")
+wrap(setup, "new_store", "set-up: copy of the cached store (or its build)")
 wrap(_ingest_command, "run", "other (connect, close and checkpoint, output)")
 t = time.process_time()
 try:
@@ -286,7 +292,7 @@ finally:
 """
 
 
-def cold_breakdown(one: Path, work: Path) -> list[tuple[str, float]]:
+def cold_breakdown(one: Path, work: Path, cache: str | None = None) -> list[tuple[str, float]]:
     """The cold start stage by stage: the ingest command with one file on a fresh database, in a
     process of its own as `python -m loaders` runs it (its pandas probe skipped, one DuckDB thread),
     each stage's CPU time (nested stages subtracted from their parents). Worker processes are off:
@@ -298,12 +304,27 @@ def cold_breakdown(one: Path, work: Path) -> list[tuple[str, float]]:
         if p.exists():
             p.unlink()
     env = dict(os.environ, PYTHONPATH=str(ROOT), CM_INGEST_WORKERS="0")
+    if cache is not None:
+        env["CM_STORE_CACHE"] = cache
     r = subprocess.run([sys.executable, "-c", COLD_RUNNER, "ingest", str(one), "--campaign", CAMPAIGN,
                         "--db", str(dbfile), "--json"], capture_output=True, text=True, cwd=ROOT, env=env)
     last = [x for x in r.stderr.splitlines() if x.startswith("{")]
     if not last:
         raise SystemExit(f"cold-start breakdown failed:\n{r.stderr[-2000:]}")
     return list(ast.literal_eval(last[-1]).items())
+
+
+def cold_start(one: Path, work: Path, cache: str) -> tuple[float, float]:
+    """(wall, CPU) of the ingest command with one file on a fresh database. cache: CM_STORE_CACHE
+    ("off", or the folder: emptied first when building it is what is measured)."""
+    cold = work / "cold-one.duckdb"
+    for p in (cold, Path(str(cold) + ".wal")):
+        p.unlink(missing_ok=True)
+    t, c = time.perf_counter(), _child_cpu()
+    subprocess.run([sys.executable, "-m", "loaders", "ingest", str(one), "--campaign", CAMPAIGN, "--db",
+                    str(cold), "--json"], capture_output=True, cwd=ROOT,
+                   env=dict(os.environ, PYTHONPATH=str(ROOT), CM_STORE_CACHE=cache))
+    return time.perf_counter() - t, _child_cpu() - c
 
 
 def statuses(out) -> dict:
@@ -340,6 +361,9 @@ def main(argv=None) -> int:
     if work.exists() and args.keep:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
+    # this benchmark's own cache of the set-up store (a new store of the ingest command is its copy)
+    cache = str(work / "store-cache")
+    os.environ["CM_STORE_CACHE"] = cache
     try:
         t = time.perf_counter()
         con = db.connect(work / "setup.duckdb")
@@ -347,6 +371,16 @@ def main(argv=None) -> int:
         files = make_files(con, work / "files", args.n)
         con.close()
         print(f"generated {2 * args.n} files in {time.perf_counter() - t:.1f} s under {work}/files")
+        one = work / "one"
+        one.mkdir(exist_ok=True)
+        shutil.copy(files[args.families.split(",")[0]][0], one)
+        cold_runs = {}
+        for label, setting in (("without the cache (CM_STORE_CACHE=off)", "off"),
+                               ("building the cache (first run of a checkout)", cache),
+                               ("with the cache (a copy of the set-up store)", cache)):
+            if label.startswith("building"):
+                shutil.rmtree(cache, ignore_errors=True)
+            cold_runs[label] = cold_start(one, work, setting)
         rows = []
         for family in args.families.split(","):
             paths = files[family]
@@ -358,6 +392,9 @@ def main(argv=None) -> int:
             rows.append((family, len(paths), t_read, t_whole, statuses(out), len(xlsx), t_read_x, t_base, LAST_CPU))
             if err:
                 print(f"--- {family}: ingest output ---\n{err}")
+            t_whole, out, err = bench_whole(work / "files" / family, work, cache="off")
+            rows.append((f"{family[:6]}/nc", len(paths), t_read, t_whole, statuses(out), len(xlsx), t_read_x, t_base,
+                         LAST_CPU))
         print()
         print(f"{'family':<9} {'files':>6} | {'reader f/s':>10} | {'whole s':>8} {'cpu s':>6} {'whole f/s':>9} {'target':>7} | "
               f"{'baseline f/s':>12} {'reader f/s':>10} {'ratio':>6} | statuses")
@@ -373,22 +410,18 @@ def main(argv=None) -> int:
                 print(f"\nwhole path, {family}: CPU time per stage (in-process)")
                 for label, secs, share in breakdown(work / "files" / family, work):
                     print(f"  {label:<58} {secs:>7.2f} s {share:>6.1%}")
+        print("(*/nc: the same files on a new store built in place, without the cache)")
         # the cold-start share of the whole path: the ingest command with one file on a fresh database
         # (start-up, schema, master data, campaigns; the map's polygons are left to the app's start)
-        cold = work / "cold-one.duckdb"
-        one = work / "one"
-        one.mkdir(exist_ok=True)
-        shutil.copy(files[args.families.split(",")[0]][0], one)
-        t, c = time.perf_counter(), _child_cpu()
-        subprocess.run([sys.executable, "-m", "loaders", "ingest", str(one), "--campaign", CAMPAIGN, "--db",
-                        str(cold), "--json"], capture_output=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        t_init, c_init = time.perf_counter() - t, _child_cpu() - c
-        print(f"of which cold start (the ingest command with one file on a fresh database: start-up, schema, "
-              f"master data, campaigns): {t_init:.2f} s wall, {c_init:.2f} s cpu")
+        print("of which cold start (the ingest command with one file on a fresh database: start-up, schema, "
+              "master data, campaigns):")
+        for label, (t_init, c_init) in cold_runs.items():
+            print(f"  {label:<48} {t_init:>5.2f} s wall, {c_init:.2f} s cpu")
         if args.breakdown:
-            print("cold start, CPU time per stage (a process of its own):")
-            for label, secs in cold_breakdown(one, work):
-                print(f"  {label:<58} {secs:>7.3f} s")
+            for label, setting in (("with the cache", cache), ("without the cache", "off")):
+                print(f"cold start {label}, CPU time per stage (a process of its own):")
+                for stage, secs in cold_breakdown(one, work, setting):
+                    print(f"  {stage:<58} {secs:>7.3f} s")
         from loaders.ingest.parallel import workers_wanted
 
         print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "

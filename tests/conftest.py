@@ -18,6 +18,17 @@ from loaders import setup as bootstrap
 from loaders.store import db
 
 
+@pytest.fixture(scope="session", autouse=True)
+def store_cache(tmp_path_factory) -> Path:
+    """The cached set-up store that new stores of the ingest command copy (loaders/setup.py: new_store):
+    the tests' own, under their temporary folder (set in the environment: subprocesses inherit it)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("store-cache")
+    os.environ["CM_STORE_CACHE"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def ready_db_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ready") / "ready.duckdb"

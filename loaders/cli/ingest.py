@@ -2,7 +2,8 @@
 
 PATH: files or folders (folders are walked recursively for .xlsx/.xlsm/.xls/.ods). A --db that does not
 exist yet is created, migrated and made ready (master data, indicators, campaigns; the map's polygons are
-left to the app's start), while worker processes already read the files. Many files are read and parsed
+left to the app's start), while worker processes already read the files: a copy of the set-up store
+cached for this checkout (loaders/setup.py: new_store; CM_STORE_CACHE=off builds it in place). Many files are read and parsed
 by worker processes (CM_INGEST_WORKERS, default one per core) and stored in order by this one.
 
 Output contract (other tools rely on it)
@@ -53,24 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         return _usage_error("không có tệp báo cáo nào (.xlsx, .xlsm, .xls, .ods) trong "
                             + ", ".join(f"“{p}”" for p in args.paths) + ".")
-    from loaders.ingest.parallel import EarlyReader, workers_wanted
-
-    path = db.location(args.db)
-    early = None
-    new = not lake.is_lake(path) and not Path(path).exists()
-    if new:
-        # a new database takes a second or more to set up, on one core: workers read the files
-        # meanwhile (forked now, before the store is open) and parse them once it is ready
-        early = EarlyReader(files)
-    try:
-        # one DuckDB thread while a new store is set up (many small statements) or while worker
-        # processes use the cores: a second thread costs more CPU in hand-overs than it saves
-        one_thread = new or workers_wanted(len(files)) > 0
-        con = db.connect(path, threads=1 if one_thread else None)
-    except BaseException:
-        if early:
-            early.close()
-        raise
+    new, one_thread, early, con = _open(db.location(args.db), files)
     try:
         ready = con.execute("select count(*) from units").fetchone()[0] > 0 and \
             con.execute("select count(*) from campaigns where code = ?", [args.campaign]).fetchone()[0] > 0
@@ -97,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
             if not ready:
                 rollup.refresh(con)     # every stale campaign: the new ones and the reports' one
             elif any(r.status == "accepted" for r in results):
-                if one_thread:          # the workers are done: a large store's rollup may use every core
-                    con.execute("reset threads")
+                if one_thread and not new:  # the workers are done: a large store's rollup may use every
+                    con.execute("reset threads")    # core (a new one's stays on one: its sums as ever)
                 rollup.refresh(con, args.campaign)
         except UnknownCampaign as e:
             return _usage_error(str(e))
@@ -123,6 +107,34 @@ def run(args: argparse.Namespace) -> int:
     else:
         _summary(results, time.perf_counter() - started)
     return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def _open(path: str, files: list[Path]):
+    """(new, one_thread, early, con): the store at `path` opened for writing. A new one is a copy of
+    the set-up store cached for this checkout (loaders/setup.py: new_store; built once when missing),
+    and worker processes read the files meanwhile (forked before the store is opened)."""
+    from loaders.ingest.parallel import EarlyReader, workers_wanted
+
+    early = None
+    new = not lake.is_lake(path) and not Path(path).exists()
+    if new:
+        # a new database takes a second or more to set up, on one core: workers read the files
+        # meanwhile (forked now, before the store is open) and parse them once it is ready
+        early = EarlyReader(files)
+    try:
+        # one DuckDB thread while a new store is set up (many small statements) or while worker
+        # processes use the cores: a second thread costs more CPU in hand-overs than it saves
+        one_thread = new or workers_wanted(len(files)) > 0
+        if new:
+            from loaders import setup as bootstrap
+
+            bootstrap.new_store(path, threads=1)
+        con = db.connect(path, threads=1 if one_thread else None)
+    except BaseException:
+        if early:
+            early.close()
+        raise
+    return new, one_thread, early, con
 
 
 def _summary(results, seconds: float) -> None:
