@@ -16,8 +16,15 @@ import streamlit as st
 from ui.briefing import briefing_buttons
 from ui.common import campaign_sidebar, phase_sidebar, q, vn_date, vn_number, vn_percent
 from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, count_delta,
-                       pct_points, steady)
+                       pct_points, steady, trend_metric)
 from ui.vietnamese import plotly_config
+
+
+def _trend_title(label: str, rates: pd.Series) -> str:
+    """What a weekly trend under a card shows, in words (its tooltip)."""
+    return (f"{label} qua {len(rates)} tuần đã đến hạn: từ {vn_percent(rates.iloc[0], 1)} "
+            f"(tuần {weeks['week_label'].iloc[0]}) đến {vn_percent(rates.iloc[-1], 1)} (tuần {weeks['week_label'].iloc[-1]})")
+
 
 campaign = campaign_sidebar()
 code = campaign["campaign_code"]
@@ -65,12 +72,12 @@ h1.metric("Xã chậm tiến độ", f"{int(summary['lagging_communes'])}/{int(s
           help=HELP["lagging"] + " Số xã, phường, đặc khu chậm tiến độ / tổng số.")
 if last is not None:
     rep_delta = pct_points(last["reporting_rate"], None if last_before is None else last_before["reporting_rate"])
-    h2.metric("Tỷ lệ nộp báo cáo", vn_percent(last["reporting_rate"], 1), rep_delta, **steady(rep_delta),
-              border=True, delta_description=f"tuần {last['week_label']} so với tuần trước",
-              help=HELP["reporting_rate"] + f" Tuần {last['week_label']} (tuần gần nhất đã đến hạn): "
-                   f"{int(last['received'])}/{int(last['expected'])} báo cáo; hạn nộp "
-                   f"{pd.Timestamp(last['deadline']):%H:%M} ngày {vn_date(last['deadline'])}.",
-              chart_data=(100 * weeks["reporting_rate"]).round(1).tolist(), chart_type="area")
+    trend_metric(h2, "Tỷ lệ nộp báo cáo", vn_percent(last["reporting_rate"], 1), rep_delta,
+                 100 * weeks["reporting_rate"], _trend_title("Tỷ lệ nộp báo cáo", weeks["reporting_rate"]),
+                 **steady(rep_delta), delta_description=f"tuần {last['week_label']} so với tuần trước",
+                 help=HELP["reporting_rate"] + f" Tuần {last['week_label']} (tuần gần nhất đã đến hạn): "
+                      f"{int(last['received'])}/{int(last['expected'])} báo cáo; hạn nộp "
+                      f"{pd.Timestamp(last['deadline']):%H:%M} ngày {vn_date(last['deadline'])}.")
 if r is not None:
     done_delta = pct_points(r["completion"], None if before is None else before["completion"])
     h3.metric("Hoàn thành đợt", vn_percent(r["completion"]), done_delta, **steady(done_delta), border=True,
@@ -182,11 +189,11 @@ else:
     st.subheader(f"Nộp báo cáo — tuần {last['week_label']} (tuần gần nhất đã đến hạn)")
     before = weeks.iloc[-2] if len(weeks) > 1 else None
     c2, c3 = st.columns(2)
-    c2.metric("Tỷ lệ nộp đúng hạn", vn_percent(last["on_time_rate"], 1),
-              pct_points(last["on_time_rate"], None if before is None else before["on_time_rate"]),
-              help=HELP["on_time_rate"] + f" Tuần {last['week_label']}: {int(last['on_time'])}/"
-                   f"{int(last['expected'])} báo cáo đúng hạn. Mũi tên: so với tuần trước.",
-              chart_data=(100 * weeks["on_time_rate"]).round(1).tolist(), chart_type="area", border=True)
+    trend_metric(c2, "Tỷ lệ nộp đúng hạn", vn_percent(last["on_time_rate"], 1),
+                 pct_points(last["on_time_rate"], None if before is None else before["on_time_rate"]),
+                 100 * weeks["on_time_rate"], _trend_title("Tỷ lệ nộp đúng hạn", weeks["on_time_rate"]),
+                 help=HELP["on_time_rate"] + f" Tuần {last['week_label']}: {int(last['on_time'])}/"
+                      f"{int(last['expected'])} báo cáo đúng hạn. Mũi tên: so với tuần trước.")
     c3.metric("Nộp từ đầu kế hoạch", vn_percent(summary["reporting_rate"], 1),
               pct_points(summary["reporting_rate"], None if prev is None else prev["reporting_rate"]),
               help=HELP["reporting_rate"] + f" Từ đầu kế hoạch: {vn_number(summary['received'])}/"

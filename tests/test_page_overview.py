@@ -156,3 +156,18 @@ def test_first_screen_lagging_and_reporting_in_consistent_words(at, expected):
     # a delta of zero says so in words, never a bare 0
     for m in at.metric:
         assert m.proto.delta not in ("0", "+0", "-0")
+
+
+def test_the_reporting_cards_draw_their_weekly_trend(at, expected):
+    """The reporting and on-time cards show their trend under the number, one point per due week
+    ending with the number shown (drawn as SVG: no chart code to load at sign-in, issue 13)."""
+    import re
+
+    drawings = [h.proto.body for h in at.get("html") if "cm-sparkline" in h.proto.body]
+    assert len(drawings) == 2
+    (_, _), (rate, on_time) = expected["rates"]
+    for svg, last in zip(drawings, (rate, on_time)):
+        points = [float(v) for v in re.search(r'data-values="([^"]+)"', svg).group(1).split()]
+        assert len(points) == 10 and points[-1] == pytest.approx(100 * last)
+        assert "qua 10 tuần đã đến hạn" in svg and "tuần 10/11–16/11" in svg
+    assert not any(m.proto.chart_data for m in at.metric)        # no vega chart left on the page

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import base64
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
 from ui.common import vn_date, vn_number
 
@@ -184,3 +188,36 @@ def add_marks(fig: go.Figure, shapes: list[dict], annotations: list[dict], **lay
 def week_mid(week_start) -> pd.Series:
     """A week drawn at its middle (a value covers the whole week)."""
     return pd.to_datetime(week_start) + pd.Timedelta(days=3.5)
+
+
+def sparkline(values, title: str, color: str = "#1565c0") -> str:
+    """A small area chart of a weekly series as inline SVG (an HTML string for st.html): the trend
+    under a headline number. Streamlit's own (st.metric's chart_data) draws with vega, whose code
+    (~0.8 MB) and its compile of each chart cost the browser ~0.2-0.3 s at sign-in for two small
+    lines (issue 13); this one costs no script at all. The y scale spans the values (padded), so a
+    rate moving between 85% and 92% shows its ups and downs."""
+    ys = [float(v) for v in values if v is not None and not pd.isna(v)]
+    if len(ys) < 2:
+        return ""
+    lo, hi = min(ys), max(ys)
+    pad = max((hi - lo) * 0.15, 0.5)
+    lo, hi = lo - pad, hi + pad
+    pts = [(100 * i / (len(ys) - 1), 30 * (hi - y) / (hi - lo)) for i, y in enumerate(ys)]
+    line = " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 30" preserveAspectRatio="none">'
+           f'<polygon points="0,30 {line} 100,30" fill="{color}" fill-opacity="0.15" stroke="none"/>'
+           f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="2" '
+           'vector-effect="non-scaling-stroke"/></svg>')
+    # an image, not inline SVG: st.html's sanitiser drops <svg> elements, and keeps data: images
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
+    t = html.escape(title)
+    return (f'<img class="cm-sparkline" src="{src}" alt="{t}" title="{t}" '
+            f'data-values="{" ".join(f"{y:g}" for y in ys)}" style="width:100%;height:40px;display:block">')
+
+def trend_metric(where, label: str, value, delta, trend, trend_title: str, **metric) -> None:
+    """st.metric in a bordered card, with its weekly trend drawn under the number (sparkline)."""
+    with where.container(border=True):
+        st.metric(label, value, delta, **metric)
+        drawing = sparkline(trend, trend_title)
+        if drawing:
+            st.html(drawing)

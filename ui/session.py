@@ -145,11 +145,12 @@ def routes() -> list:
 
 
 def _warm_up() -> None:
-    """The kinds of element the first pages show (chart, table, picker, date, number with its small
-    chart, download button, link, filters, code block), out of sight on the sign-in form: the browser
-    fetches and compiles their code while the person types — Streamlit loads each kind's code on its
-    first use, 7 MB with plotly.js, the table grid and vega — not after the click on "Đăng nhập"
-    (issue 13: sign-in to the first page ≤ 1.5 s)."""
+    """The kinds of element the first pages show (chart, table, picker, date, number, download
+    button, link, filters, button), out of sight on the sign-in form: the browser fetches and
+    compiles their code while the person types — Streamlit loads each kind's code on its first use,
+    6 MB with plotly.js and the table grid — not after the click on "Đăng nhập" (issue 13: sign-in
+    to the first page ≤ 1.5 s). No page draws with vega any more (the cards' trends are SVG,
+    ui/charts.sparkline), so its code is not loaded at all."""
     from ui.vietnamese import plotly_config
 
     with st.container(key=WARM_UP, height=1, border=False):
@@ -158,16 +159,17 @@ def _warm_up() -> None:
         st.dataframe({"": []}, height=40)
         st.selectbox("Chuẩn bị", ["—"], key="cm_warm_up_pick", label_visibility="collapsed")
         st.date_input("Chuẩn bị", key="cm_warm_up_day", format="DD/MM/YYYY", label_visibility="collapsed")
-        st.metric("Chuẩn bị", 1, chart_data=[0, 1], chart_type="area", label_visibility="collapsed")
+        st.metric("Chuẩn bị", 1, 1, label_visibility="collapsed")
         # the other kinds the roles' first pages and the inspection pages show: the briefing's download
-        # buttons and the link to the lagging list (overview), filters (lagging, timeline), copyable
-        # messages (reminders)
+        # buttons and the link to the lagging list (overview), filters (lagging, timeline)
         st.download_button("Chuẩn bị", b"", file_name="chuan-bi.txt", key="cm_warm_up_file")
         st.page_link("pages/login.py", label="Chuẩn bị")
         st.multiselect("Chuẩn bị", ["—"], key="cm_warm_up_many", label_visibility="collapsed")
         st.radio("Chuẩn bị", ["—"], key="cm_warm_up_radio", label_visibility="collapsed")
         st.segmented_control("Chuẩn bị", ["—"], key="cm_warm_up_segment", label_visibility="collapsed")
-        st.code("—", language=None)
+        st.button("Chuẩn bị", key="cm_warm_up_button")     # the sidebar's "Đăng xuất"
+    # not the code block of Nhắc nộp báo cáo (st.code, 1.5 MB of grammars): ~0.3 s of main-thread work
+    # that competed with the first page's drawing; loaded when idle after sign-in (ui/preload.py)
 
 
 WARM_UP = "cm_warm_up"      # the container's CSS class is st-key-cm_warm_up (hidden: ui/vietnamese.py)
