@@ -18,7 +18,7 @@ from loaders.store import db, lake_read
 
 def _reader(where):
     reader = db.connect(where, read_only=True)
-    return reader, reader._own_pool().mirror()
+    return reader, reader.mirror()
 
 
 def test_a_commit_shows_at_the_next_query_and_only_what_it_changed_is_copied_again(new_lake):
@@ -89,6 +89,37 @@ def test_a_query_reads_one_snapshot_while_others_commit_and_refresh(new_lake, mo
         old.close()
         new.close()
         assert queries.run("wording_mappings", reader, campaign=["x"]).empty
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_large_tables_read_from_their_files_give_what_the_lake_gives(new_lake, monkeypatch):
+    """A table over SMALL_ROWS is read from its Parquet files: rows deleted by a delete file or by
+    deletions kept in the catalog are left out, rows kept in the catalog (small inserts) are in."""
+    monkeypatch.setattr(lake_read, "SMALL_ROWS", 1)
+    where = new_lake()
+    writer = db.connect(where)
+    reader, mirror = _reader(where)
+    names = "select name from app_secrets order by name"
+    try:
+        writer.execute("insert into app_secrets select 'n' || i, 'v' || i, now() from range(60) t(i)")
+        steps = ["delete from app_secrets where name in ('n1', 'n2')",                  # a few rows
+                 "delete from app_secrets where name like 'n3%' or name like 'n4%'",   # more rows
+                 "insert into app_secrets values ('x', 'kept in the catalog', now())",
+                 "update app_secrets set value = 'changed' where name = 'n5'"]
+        for step in [None] + steps:
+            if step:
+                writer.execute(step)
+            cur = reader.cursor()
+            cur.read_pinned()
+            assert "app_secrets" in mirror.direct
+            expected = reader.execute(names).fetchall()          # through DuckLake itself
+            assert cur.execute(names).fetchall() == expected, step
+            assert cur.execute("select value from app_secrets where name = 'n5'").fetchall() == \
+                reader.execute("select value from app_secrets where name = 'n5'").fetchall()
+            cur.close()
+        assert ("x",) in expected and ("n1",) not in expected and len(expected) == 60 - 2 - 22 + 1
     finally:
         reader.close()
         writer.close()

@@ -418,6 +418,10 @@ class LakeConnection:
         self._pool.give(self._con)       # the lake cursor it was, unused
         self._con, self._reading = reader, True
 
+    def mirror(self) -> lake_read.Mirror:
+        """The local copies this connection's queries read (loaders.store.lake_read)."""
+        return (self._pool if self._pool is not None else self._own_pool()).mirror()
+
     def _own_pool(self) -> "_CursorPool":
         with _CursorPool.guard:
             if self._pool is None:
