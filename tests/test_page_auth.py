@@ -164,3 +164,37 @@ def test_a_token_handed_to_the_cookie_route_is_taken_once_within_its_minute(monk
     assert session.take(code) is None
     monkeypatch.setattr(session, "HANDOFF_SECONDS", -1)
     assert session.take(session.handoff("token-2")) is None
+
+
+def test_typing_in_the_sign_in_form_keeps_the_database_open(db_path, monkeypatch):
+    """The sign-in form's fields ask the server (route /_cm/warm) to open the app's connection, which
+    is released after some idle seconds, while the person types: the click on "Đăng nhập" finds it
+    open. Once a second at most; the route answers only the app's own pages."""
+    import asyncio
+
+    from ui import session
+    from ui.common import shared_connection
+
+    monkeypatch.setenv("CM_DB", str(db_path))
+    db.connect(db_path).close()                       # a store made and released
+    shared = shared_connection()
+    shared.close()
+    assert not shared.is_open
+    session._warmed[0] = 0.0
+    session.keep_warm()
+    assert shared.is_open                             # opened while the person types
+    shared.close()
+    session.keep_warm()                               # within the second: not again
+    assert not shared.is_open
+    route = next(r for r in session.routes() if r.path.endswith(session.WARM_PATH))
+
+    class Request:                                    # what the route reads of a request
+        def __init__(self, headers):
+            self.headers = headers
+
+    session._warmed[0] = 0.0
+    assert asyncio.run(route.endpoint(Request({}))).status_code == 403
+    assert not shared.is_open
+    assert asyncio.run(route.endpoint(Request({session.HEADER: "1"}))).status_code == 204
+    assert shared.is_open
+    shared.close()

@@ -44,6 +44,11 @@ def _shared(path: str) -> api.SharedConnection:
     return api.SharedConnection(path)
 
 
+def shared_connection() -> api.SharedConnection:
+    """The holder of the app's connection (CM_DB), for what runs outside a page (ui/session.keep_warm)."""
+    return _shared(api.location())
+
+
 def writing():
     """`with writing() as con:` — the app's single writer (sessions take turns; see SharedConnection)."""
     return _shared(api.location()).writer()

@@ -28,6 +28,7 @@ _PENDING = "_auth_cookie_pending"      # a cookie value to write on this run (""
 _CHECKED = "_auth_cookie_checked"      # the cookie token already tried in this browser session
 SET_PATH = "_cm/session"               # the server's routes (under server.baseUrlPath)
 CLEAR_PATH = "_cm/signout"
+WARM_PATH = "_cm/warm"                 # the sign-in form's "someone is typing" (keep_warm)
 HEADER = "X-CM-Session"                # asked of every call: a cross-site form cannot send it
 HANDOFF_SECONDS = 60
 
@@ -116,6 +117,7 @@ def _base_path() -> str:
 
 def routes() -> list:
     """The server's cookie routes (Starlette), mounted by app.py through st.App."""
+    from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
     from starlette.routing import Route
 
@@ -139,9 +141,54 @@ def routes() -> list:
         response.delete_cookie(api.COOKIE, **cookie_args(request))
         return response
 
+    async def warm(request) -> Response:
+        if request.headers.get(HEADER) != "1":
+            return Response(status_code=403)
+        await run_in_threadpool(keep_warm)
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
     base = _base_path()
     return [Route(f"{base}/{SET_PATH}", set_cookie, methods=["POST"]),
-            Route(f"{base}/{CLEAR_PATH}", clear_cookie, methods=["POST"])]
+            Route(f"{base}/{CLEAR_PATH}", clear_cookie, methods=["POST"]),
+            Route(f"{base}/{WARM_PATH}", warm, methods=["POST"])]
+
+
+_warmed = [0.0]        # when keep_warm last touched the connection (monotonic seconds)
+
+
+def keep_warm() -> None:
+    """The database connection opened, or kept open, while someone types their password.
+
+    The app's connection is released after ~10 s without a query (loaders.store.db.SharedConnection,
+    so that the command-line tools can use the file), and a person takes about that long to type an
+    account and a password: the click on "Đăng nhập" then reopened it first (migrations checked,
+    definitions applied, a cold buffer cache: 0.1-0.3 s of the sign-in, issue 13). The form's fields
+    call this (through the /_cm/warm route) as they are typed in, at most every few seconds, so the
+    reopening happens while the person types. Returns no data; at most once a second."""
+    from ui.common import shared_connection
+
+    now = time.monotonic()
+    with _lock:
+        if now - _warmed[0] < 1.0:
+            return
+        _warmed[0] = now
+    try:
+        shared_connection().get().cursor().close()
+    except Exception:  # noqa: BLE001 - only a head start: the click's own run reports any failure
+        pass
+
+
+# Typing in the sign-in form's fields pings keep_warm (at most every 4 s); installed once per page
+# load by the form (a form's fields typed in later, signed in, only keep the connection open too).
+_WARM_JS = """<script>(() => {
+  if (window.__cmWarm) return; window.__cmWarm = true; let last = 0;
+  const ping = (e) => {
+    if (!e.target.closest || !e.target.closest('[data-testid="stForm"]')) return;
+    const now = Date.now(); if (now - last < 4000) return; last = now;
+    fetch('%s', {method: 'POST', credentials: 'same-origin', headers: {'%s': '1'}}).catch(() => {});
+  };
+  document.addEventListener('input', ping, true); document.addEventListener('focusin', ping, true);
+})();</script>"""
 
 
 def _warm_up() -> None:
@@ -154,7 +201,14 @@ def _warm_up() -> None:
     from ui.vietnamese import plotly_config
 
     with st.container(key=WARM_UP, height=1, border=False):
-        st.plotly_chart({"data": [{"type": "scatter", "x": [0], "y": [0]}], "layout": {"height": 40}},
+        # the trace and axis kinds of the first pages (lines with markers, horizontal bars with their
+        # numbers written on them, a legend, a category axis): plotly compiles each one's code on
+        # its first drawing, here rather than on the first page
+        st.plotly_chart({"data": [{"type": "scatter", "mode": "lines+markers", "x": ["a", "b"], "y": [0, 1]},
+                                  {"type": "bar", "orientation": "h", "x": [1, 2], "y": ["a", "b"],
+                                   "text": ["1", "2"], "textposition": "outside", "xaxis": "x2", "yaxis": "y2"}],
+                         "layout": {"height": 120, "xaxis2": {"anchor": "y2"}, "yaxis2": {"anchor": "x2"},
+                                    "legend": {"orientation": "h"}, "hovermode": "x unified"}},
                         config=plotly_config(), key="cm_warm_up_chart")
         st.dataframe({"": []}, height=40)
         st.selectbox("Chuẩn bị", ["—"], key="cm_warm_up_pick", label_visibility="collapsed")
@@ -192,6 +246,8 @@ def login_form(con) -> api.User | None:
         submitted = st.form_submit_button("Đăng nhập", type="primary")
     if not submitted:       # the run of the click itself goes straight on to the page
         _warm_up()
+        # the URL is the app's own path: URL-safe text, nothing to escape
+        st.html(_WARM_JS % (f"{_base_path()}/{WARM_PATH}", HEADER), unsafe_allow_javascript=True, width=1)
         return None
     try:
         user = api.sign_in(con, username, password)
