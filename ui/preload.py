@@ -7,9 +7,14 @@ competed with the first page for the browser's main thread (the code block of Nh
 1.5 MB with every language's grammar, ~0.3 s of main-thread work), and not loading it at all made
 that page wait 2-4 s for it.
 
-idle_import() asks the browser to import such code when it is idle, a little after the run that
-calls it: the same module files Streamlit's own lazy loading imports, so when a page shows the
-element its code is already there (a module is evaluated once per page load)."""
+idle_import() has the browser import such code on the person's next click or key press after
+the page that calls it (the first page after sign-in): the browser then waits for the server's
+run of that click anyway, and the module arrives and is evaluated meanwhile. The same module files
+Streamlit's own lazy loading imports, so when a page shows the element its code is already there
+(a module is evaluated once per page load). Timers did worse: a fixed 4 s delay landed on the
+second or third page a quick person opens, the heaviest ones (map, timeline: +0.2 s of their
+main-thread work in bench_browser), and "after the run has finished" fired while the first page's
+charts were still being drawn on a busy machine."""
 from __future__ import annotations
 
 import functools
@@ -21,7 +26,6 @@ import streamlit as st
 # The element kinds loaded this way: the stem of their module in Streamlit's build
 # (static/js/<stem>.<hash>.js).
 LATER = ("StreamlitSyntaxHighlighter",)      # st.code (Nhắc nộp báo cáo)
-DELAY_MS = 4000      # after the first page is drawn and read: not in the way of the next click's drawing
 
 
 @functools.lru_cache(maxsize=None)
@@ -37,8 +41,8 @@ def module_files(stems: tuple[str, ...] = LATER) -> tuple[str, ...]:
     return tuple(found)
 
 
-def idle_import(stems: tuple[str, ...] = LATER) -> None:
-    """Have the browser import the element modules of `stems` when idle (see the docstring)."""
+def import_on_next_click(stems: tuple[str, ...] = LATER) -> None:
+    """Have the browser import the element modules of `stems` on the next click (see the docstring)."""
     files = module_files(stems)
     if not files:
         return
@@ -46,7 +50,9 @@ def idle_import(stems: tuple[str, ...] = LATER) -> None:
     urls = [f"{'/' + base if base else ''}/static/js/{name}" for name in files]
     # file names from Streamlit's own build: URL-safe; json.dumps quotes them for the script
     st.html(
-        "<script>setTimeout(() => (window.requestIdleCallback || setTimeout)(() => "
-        f"{json.dumps(urls)}.forEach(u => import(u).catch(() => {{}})), {{timeout: 10000}}), {DELAY_MS});</script>",
+        "<script>(() => { if (window.__cmLater) return; window.__cmLater = true;"
+        " const go = () => { removeEventListener('pointerdown', go, true); removeEventListener('keydown', go, true);"
+        f" {json.dumps(urls)}.forEach(u => import(u).catch(() => {{}})); }};"
+        " addEventListener('pointerdown', go, true); addEventListener('keydown', go, true); })();</script>",
         unsafe_allow_javascript=True, width=1,
     )
