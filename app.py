@@ -7,7 +7,7 @@ import streamlit as st
 
 from loaders import api
 from ui import preload, session
-from ui.common import connection, current_user, new_run, sign_out
+from ui.common import connection, current_user, new_run, shared_connection, sign_out
 from ui.vietnamese import apply_page_style
 
 # Every page: (script, title, icon, address). Built anew on each run (st.Page objects carry their
@@ -121,7 +121,7 @@ else:
     from streamlit.runtime.pages_manager import PagesManager
 
     PagesManager.uses_pages_directory = False
-    app = st.App(__file__, routes=session.routes())
+    app = st.App(__file__, routes=session.routes(shared_connection))
     from ui import warm
 
     warm.start()        # what the first pages would load on first use, in the background (ui/warm.py)

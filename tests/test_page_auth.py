@@ -181,12 +181,12 @@ def test_typing_in_the_sign_in_form_keeps_the_database_open(db_path, monkeypatch
     shared.close()
     assert not shared.is_open
     session._warmed[0] = 0.0
-    session.keep_warm()
+    session.keep_warm(shared_connection)
     assert shared.is_open                             # opened while the person types
     shared.close()
-    session.keep_warm()                               # within the second: not again
+    session.keep_warm(shared_connection)              # within the second: not again
     assert not shared.is_open
-    route = next(r for r in session.routes() if r.path.endswith(session.WARM_PATH))
+    route = next(r for r in session.routes(shared_connection) if r.path.endswith(session.WARM_PATH))
 
     class Request:                                    # what the route reads of a request
         def __init__(self, headers):

@@ -115,8 +115,9 @@ def _base_path() -> str:
     return f"/{base}" if base else ""
 
 
-def routes() -> list:
-    """The server's cookie routes (Starlette), mounted by app.py through st.App."""
+def routes(holder=None) -> list:
+    """The server's cookie routes (Starlette), mounted by app.py through st.App, and the sign-in
+    form's keep-warm route on holder() (the app's SharedConnection; no route without it)."""
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
     from starlette.routing import Route
@@ -144,19 +145,19 @@ def routes() -> list:
     async def warm(request) -> Response:
         if request.headers.get(HEADER) != "1":
             return Response(status_code=403)
-        await run_in_threadpool(keep_warm)
+        await run_in_threadpool(keep_warm, holder)
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
     base = _base_path()
     return [Route(f"{base}/{SET_PATH}", set_cookie, methods=["POST"]),
-            Route(f"{base}/{CLEAR_PATH}", clear_cookie, methods=["POST"]),
-            Route(f"{base}/{WARM_PATH}", warm, methods=["POST"])]
+            Route(f"{base}/{CLEAR_PATH}", clear_cookie, methods=["POST"])] \
+        + ([Route(f"{base}/{WARM_PATH}", warm, methods=["POST"])] if holder else [])
 
 
 _warmed = [0.0]        # when keep_warm last touched the connection (monotonic seconds)
 
 
-def keep_warm() -> None:
+def keep_warm(holder) -> None:
     """The database connection opened, or kept open, while someone types their password.
 
     The app's connection is released after ~10 s without a query (loaders.store.db.SharedConnection,
@@ -164,16 +165,15 @@ def keep_warm() -> None:
     account and a password: the click on "Đăng nhập" then reopened it first (migrations checked,
     definitions applied, a cold buffer cache: 0.1-0.3 s of the sign-in, issue 13). The form's fields
     call this (through the /_cm/warm route) as they are typed in, at most every few seconds, so the
-    reopening happens while the person types. Returns no data; at most once a second."""
-    from ui.common import shared_connection
-
+    reopening happens while the person types. holder(): the app's SharedConnection (ui.common,
+    passed in by app.py: ui.common imports this module). Returns no data; at most once a second."""
     now = time.monotonic()
     with _lock:
         if now - _warmed[0] < 1.0:
             return
         _warmed[0] = now
     try:
-        shared_connection().get().cursor().close()
+        holder().get().cursor().close()
     except Exception:  # noqa: BLE001 - only a head start: the click's own run reports any failure
         pass
 
