@@ -81,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
             if not ready:
                 rollup.refresh(con)     # every stale campaign: the new ones and the reports' one
             elif any(r.status == "accepted" for r in results):
-                if one_thread and not new:  # the workers are done: a large store's rollup may use every
-                    con.execute("reset threads")    # core (a new one's stays on one: its sums as ever)
+                # the workers are done: a large store's rollup may use every core; a new store's holds
+                # one campaign's reports, whose refresh is mostly planning (a second thread: +40% CPU)
+                if one_thread and not new:
+                    con.execute("reset threads")
                 rollup.refresh(con, args.campaign)
         except UnknownCampaign as e:
             return _usage_error(str(e))
