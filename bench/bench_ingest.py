@@ -1,6 +1,6 @@
 """Ingestion benchmark (not a test): prints its figures.
 
-    .venv/bin/python bench/bench_ingest.py [--n 2000] [--baseline-sample 300] [--keep DIR] [--profile]
+    .venv/bin/python bench/bench_ingest.py [--n 2000] [--baseline-sample 300] [--keep DIR] [--profile] [--repeat 3]
 
 For each family of report files (the product's template filled in; free-form office files of
 loaders/demo/office_formats.py: copied layouts, no diacritics, TCVN3, numbers as text, .xls, .ods,
@@ -17,7 +17,8 @@ folder, then measures
   (c) baseline pandas.read_excel(engine="openpyxl", sheet_name=None) of the same files (a sample
                of --baseline-sample .xlsx files: the baseline is slow, its rate is extrapolated);
 and prints files/s for each (reader and baseline in CPU time of this process, which a busy shared
-machine disturbs less than the wall clock; the whole path in wall time, its CPU time beside), the whole
+machine disturbs less than the wall clock; the whole path in wall time, the fastest of --repeat runs,
+its CPU time beside), the whole
 path's share of the 500 files/s target, and reader ÷ baseline
 on the same .xlsx files (target ≥ 10×). --profile runs the whole path under cProfile and prints
 where the time goes.
@@ -353,6 +354,9 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", help="write the files to this folder and keep them")
     ap.add_argument("--profile", action="store_true", help="run the whole path under cProfile and print it")
     ap.add_argument("--families", default="template,office")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each whole-path and cold-start figure; the fastest (by wall) is printed "
+                         "(a shared machine's other work only ever slows a run down)")
     ap.add_argument("--breakdown", action="store_true",
                     help="also run the whole path in-process and print CPU time per stage, and the cold start's stages")
     args = ap.parse_args(argv)
@@ -380,7 +384,10 @@ def main(argv=None) -> int:
                                ("with the cache (a copy of the set-up store)", cache)):
             if label.startswith("building"):
                 shutil.rmtree(cache, ignore_errors=True)
-            cold_runs[label] = cold_start(one, work, setting)
+            runs = [cold_start(one, work, setting)]
+            if not label.startswith("building"):
+                runs += [cold_start(one, work, setting) for _ in range(args.repeat - 1)]
+            cold_runs[label] = min(runs)
         rows = []
         for family in args.families.split(","):
             paths = files[family]
@@ -388,13 +395,16 @@ def main(argv=None) -> int:
             xlsx = [p for p in paths if p.suffix == ".xlsx"][: args.baseline_sample]
             t_read_x = bench_reader(xlsx) if xlsx else 0.0
             t_base = bench_baseline(xlsx) if xlsx else 0.0
-            t_whole, out, err = bench_whole(work / "files" / family, work, args.profile)
-            rows.append((family, len(paths), t_read, t_whole, statuses(out), len(xlsx), t_read_x, t_base, LAST_CPU))
-            if err:
-                print(f"--- {family}: ingest output ---\n{err}")
-            t_whole, out, err = bench_whole(work / "files" / family, work, cache="off")
-            rows.append((f"{family[:6]}/nc", len(paths), t_read, t_whole, statuses(out), len(xlsx), t_read_x, t_base,
-                         LAST_CPU))
+            for name, cache_setting in ((family, None), (f"{family[:6]}/nc", "off")):
+                best = None
+                for _ in range(max(1, args.repeat)):
+                    t_whole, out, err = bench_whole(work / "files" / family, work, args.profile, cache=cache_setting)
+                    if err:
+                        print(f"--- {name}: ingest output ---\n{err}")
+                    if best is None or t_whole < best[0]:
+                        best = (t_whole, out, LAST_CPU)
+                t_whole, out, cpu = best
+                rows.append((name, len(paths), t_read, t_whole, statuses(out), len(xlsx), t_read_x, t_base, cpu))
         print()
         print(f"{'family':<9} {'files':>6} | {'reader f/s':>10} | {'whole s':>8} {'cpu s':>6} {'whole f/s':>9} {'target':>7} | "
               f"{'baseline f/s':>12} {'reader f/s':>10} {'ratio':>6} | statuses")
@@ -410,13 +420,15 @@ def main(argv=None) -> int:
                 print(f"\nwhole path, {family}: CPU time per stage (in-process)")
                 for label, secs, share in breakdown(work / "files" / family, work):
                     print(f"  {label:<58} {secs:>7.2f} s {share:>6.1%}")
-        print("(*/nc: the same files on a new store built in place, without the cache)")
+        print(f"(whole: the fastest of {args.repeat} runs, its CPU beside; */nc: the same files on a new store "
+              "built in place, without the cache)")
         # the cold-start share of the whole path: the ingest command with one file on a fresh database
         # (start-up, schema, master data, campaigns; the map's polygons are left to the app's start)
         print("of which cold start (the ingest command with one file on a fresh database: start-up, schema, "
               "master data, campaigns):")
         for label, (t_init, c_init) in cold_runs.items():
-            print(f"  {label:<48} {t_init:>5.2f} s wall, {c_init:.2f} s cpu")
+            print(f"  {label:<48} {t_init:>5.2f} s wall, {c_init:.2f} s cpu"
+                  + ("" if label.startswith("building") else f"  (fastest of {args.repeat})"))
         if args.breakdown:
             for label, setting in (("with the cache", cache), ("without the cache", "off")):
                 print(f"cold start {label}, CPU time per stage (a process of its own):")
