@@ -123,3 +123,33 @@ def test_large_tables_read_from_their_files_give_what_the_lake_gives(new_lake, m
     finally:
         reader.close()
         writer.close()
+
+
+def test_maintenance_compacts_the_files_and_readers_read_the_same_rows(new_lake, monkeypatch):
+    monkeypatch.setattr(lake_read, "SMALL_ROWS", 1)
+    from loaders.store import lake
+
+    where = new_lake()
+    writer = db.connect(where)
+    reader, mirror = _reader(where)
+    names = "select name, value from app_secrets order by name"
+    try:
+        writer.execute("insert into app_secrets select 'n' || i, 'v' || i, now() from range(60) t(i)")
+        writer.execute("delete from app_secrets where name like 'n1%' or name like 'n2%'")
+        writer.execute("insert into app_secrets values ('x', 'kept in the catalog', now())")
+        cur = reader.cursor()
+        cur.read_pinned()
+        before = cur.execute(names).fetchall()
+        cur.close()
+        done = lake.maintain(writer, keep_days=0)          # every older snapshot expires, the reader's too
+        assert done["flushed"] >= 1 and done["rewritten"] >= 1 and done["expired"] >= 1
+        cur = reader.cursor()
+        cur.read_pinned()
+        assert cur.execute(names).fetchall() == before == reader.execute(names).fetchall()
+        cur.close()
+        assert "app_secrets" in mirror.direct and len(before) == 60 - 22 + 1
+        with pytest.raises(lake.LakeError):
+            lake.maintain(reader)                            # a reader never writes
+    finally:
+        reader.close()
+        writer.close()

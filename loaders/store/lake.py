@@ -228,6 +228,40 @@ def seed_table_stats(con) -> int:
         lock.release()
 
 
+# -- maintenance ---------------------------------------------------------------------------------------
+
+def maintain(con, keep_days: float = 7, delete_threshold: float = 0.1) -> dict[str, int]:
+    """Compact the lake (tools/lake_maintain.py, nightly): the rows inlined in the catalog written
+    out to files, files with at least `delete_threshold` of their rows deleted rewritten without
+    them, small adjacent files merged; snapshots older than `keep_days` expired and the files no kept
+    snapshot uses removed once they are an hour old (a query that started before still reads them).
+    Every upload adds files and deletions to the rollup's tables; readers read fewer and cleaner
+    files after this. Each step commits a snapshot of its own under the write lock, like any writer.
+    Returns how many tables, files and snapshots each step touched."""
+    lock = getattr(con, "_lock", None)
+    if lock is None:
+        raise LakeError("Bảo trì kho cần kết nối ghi (không phải chỉ đọc).")
+    raw = con._con
+    steps = {
+        "flushed": f"select count(*) from ducklake_flush_inlined_data('{ALIAS}')",
+        "rewritten": f"select count(*) from ducklake_rewrite_data_files('{ALIAS}', "
+                     f"delete_threshold => {float(delete_threshold)})",
+        "merged": f"select count(*) from ducklake_merge_adjacent_files('{ALIAS}')",
+        "expired": f"select count(*) from ducklake_expire_snapshots('{ALIAS}', "
+                   f"older_than => now() - to_microseconds({int(keep_days * 86400e6)}))",
+        "removed": f"select count(*) from ducklake_cleanup_old_files('{ALIAS}', "
+                   f"older_than => now() - interval 1 hour)",
+    }
+    out = {}
+    for name, sql in steps.items():
+        lock.acquire()
+        try:
+            out[name] = raw.execute(sql).fetchone()[0]
+        finally:
+            lock.release()
+    return out
+
+
 # -- the write lock -----------------------------------------------------------------------------------
 
 class WriteLock:

@@ -46,7 +46,7 @@ _INLINED = "lake_inlined__"     # local table of a large table's rows inlined in
 # the snapshot changes that only touch table data; any other (a table created, altered, dropped, a
 # view or macro replaced) rebuilds the whole mirror
 _DATA_CHANGE = re.compile(r"^(inserted_into_table|deleted_from_table|inlined_insert|inlined_delete|"
-                          r"compacted_table|merge_adjacent|flushed_inlined|rewrote_table)\w*:(\d+)$")
+                          r"inline_flush|rewrite_delete|merge_adjacent):(\d+)$")
 
 
 class Mirror:
@@ -126,8 +126,11 @@ class Mirror:
         """Ids of the tables whose data the commits after our snapshot changed; None when one of
         them did more than change data (the whole mirror is rebuilt)."""
         ids: set[int] = set()
-        for (changes,) in self._ask("select coalesce(changes_made, '') from ducklake_snapshot_changes "
-                                    "where snapshot_id > %s and snapshot_id <= %s", [self.snapshot, snapshot]):
+        rows = self._ask("select coalesce(changes_made, '') from ducklake_snapshot_changes "
+                         "where snapshot_id > %s and snapshot_id <= %s", [self.snapshot, snapshot])
+        if len(rows) != snapshot - self.snapshot:
+            return None          # snapshots expired meanwhile (lake.maintain): their changes are gone
+        for (changes,) in rows:
             for item in filter(None, (c.strip() for c in changes.split(","))):
                 m = _DATA_CHANGE.match(item)
                 if m is None:
