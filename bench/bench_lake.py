@@ -12,7 +12,8 @@
    national queries on the lake at most 2× the file).
 3. Upload to visible: one report ingested by a writer (its transaction and the rollup refresh of its
    campaign), and the time until a reader on another connection sees it (its data version moved and
-   the report is there), on the file and on the lake.
+   the report is there), on the file and on the lake; then the lake's nightly maintenance
+   (loaders.store.lake.maintain) and its time.
 
 CPU seconds of this process are printed with the wall times (the machine is shared).
 """
@@ -191,6 +192,14 @@ def main(argv: list[str] | None = None) -> int:
                   f"{statistics.median(r[4] for r in runs):.2f} s after; load average {os.getloadavg()[0]:.1f}",
                   flush=True)
         scratch.unlink()
+        from loaders.store import lake
+
+        con = db.connect(where)
+        try:
+            wall, cpu = _timed(lambda: print(f"maintenance of the lake after the uploads: {lake.maintain(con)}", end=""))
+            print(f", {wall:.1f} s ({cpu:.1f} s CPU)")
+        finally:
+            con.close()
     finally:
         if server is not None:
             server.stop()
