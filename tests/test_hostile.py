@@ -269,3 +269,27 @@ def test_zip_from_the_command_line(db_path, tmp_path):
     assert [(x["file"].rsplit("/", 1)[-1], x["status"]) for x in lines] == [
         ("tan-lap.xlsx", "accepted"), ("ea-kao.xls", "accepted"), ("hong.xlsx", "rejected")]
     assert r.returncode == 1          # one member was rejected
+
+
+def test_workbooks_and_archives_told_apart():
+    """A workbook is told from its first member's name (no central directory read); any other zip is
+    still judged on its whole list of names."""
+    from loaders.ingest import archive
+    import openpyxl
+
+    def zipped(names):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for n in names:
+                z.writestr(n, b"x")
+        return out.getvalue()
+
+    wb = io.BytesIO()
+    openpyxl.Workbook().save(wb)
+    assert not archive.is_archive(wb.getvalue())
+    assert not archive.is_archive(zipped(["[Content_Types].xml", "xl/workbook.xml"]))
+    assert not archive.is_archive(zipped(["mimetype", "content.xml"]))
+    assert not archive.is_archive(zipped(["docProps/app.xml", "[Content_Types].xml", "xl/workbook.xml"]))
+    assert archive.is_archive(zipped(["tuan-38/a.xlsx", "tuan-38/b.xls"]))
+    assert archive.is_archive(zipped(["a/[Content_Types].xml", "b.xlsx"]))
+    assert archive.is_archive(hostile.reports_zip(zipfile.ZIP_STORED))

@@ -29,6 +29,7 @@ EMPTY_ZIP = b"PK\x05\x06"
 MAX_ARCHIVE_BYTES = int(float(os.environ.get("CM_MAX_ARCHIVE_MB", "50")) * 1024 * 1024)
 MAX_MEMBERS = 200
 _WORKBOOK_PARTS = ("[Content_Types].xml", "mimetype", "xl/workbook.xml", "xl/workbook.bin", "content.xml")
+_WORKBOOK_FIRST = frozenset(p.encode() for p in _WORKBOOK_PARTS)
 
 
 class ArchiveError(ValueError):
@@ -45,6 +46,11 @@ def _zip(data: bytes) -> zipfile.ZipFile | None:
 def is_archive(data: bytes) -> bool:
     """A zip archive of files rather than a zipped workbook (only its central directory is read)."""
     if data[:4] not in (ZIP_MAGIC, EMPTY_ZIP):
+        return False
+    # a workbook's first member is one of its own parts (Excel: [Content_Types].xml, .ods: mimetype):
+    # its name, stored plainly in the first local header, tells without parsing the central
+    # directory (0.1-0.2 ms a file, parsed again by the reader's limits check anyway)
+    if data[:4] == ZIP_MAGIC and data[30:30 + int.from_bytes(data[26:28], "little")] in _WORKBOOK_FIRST:
         return False
     z = _zip(data)
     if z is None:
