@@ -148,3 +148,47 @@ def test_the_rollup_gives_the_direct_rows_around_every_late_arrival(demo_path, t
         assert stretches > 0
     finally:
         con.close()
+
+
+def test_the_rollup_gives_the_direct_rows_around_every_midnight(demo_path, tmp_path):
+    """The lagging rollup keeps one row per stretch between deadlines, late arrivals, arrivals of
+    task values and phase starts (metric_lagging_checked, migration 180); "behind plan" compares
+    with the phase's expected completion, which grows at every midnight inside a stretch: a
+    microsecond before and after every midnight of the demo's campaign, the rules read from the
+    rollup are the direct ones, and units fall behind plan at some of them."""
+    con = _read_only_copy(demo_path, tmp_path)
+    try:
+        code = demo_db.CAMPAIGN
+        first, last = con.execute("select min(start_date), max(end_date) + 2 from phases "
+                                  "where campaign_code = ?", [code]).fetchone()
+        days = pd.date_range(first, last, freq="D").to_pydatetime()
+        times = sorted({d + delta for d in days for delta in (-US, timedelta(0))})
+        assert assert_same_rules(con, [code], times) > 0
+        behind_days = con.execute(
+            "select count(distinct cast(as_of as date)) from lagging_checked_at($c, $t) where fires_behind",
+            {"c": [code], "t": times}).fetchone()[0]
+        assert behind_days > 10
+    finally:
+        con.close()
+
+
+def test_current_phase_completion_from_the_rollup_is_the_computed_one(demo_path, tmp_path):
+    """The overview's completion (current_phase_completion) reads each unit's completion from the
+    lagging rollup (metric_lagging_completion); at times across the demo's campaign it is, to the
+    last bit, the mean over tasks that unit_phase_completion computes from the task tables."""
+    con = _read_only_copy(demo_path, tmp_path)
+    try:
+        code = demo_db.CAMPAIGN
+        checked = 0
+        for t in as_of_times(con, code, every_hours=113, arrivals=6)[::3]:
+            fast = con.execute("select unit_code, completion, expected from current_phase_completion($c, $t) "
+                               "order by unit_code", {"c": [code], "t": t}).fetchall()
+            ref = con.execute(
+                "select u.unit_code, u.completion, u.expected from unit_phase_completion($c, $t) u "
+                "join campaign_asof($c, $t) s on s.campaign_code = u.campaign_code "
+                "and s.phase_number = u.phase_number order by u.unit_code", {"c": [code], "t": t}).fetchall()
+            assert fast == ref
+            checked += len(fast)
+        assert checked > 100
+    finally:
+        con.close()

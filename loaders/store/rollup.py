@@ -8,8 +8,8 @@ few million pre-spread rows instead of joining and spreading them every time.
 The rollup also holds each campaign's reporting units (metric_units), calendar (metric_weeks),
 current reports (metric_reports, metric_report_weeks), per-group sums (weekly_groups), and what the
 lagging rules need of each unit and week whatever the as-of time (metric_lagging_*: migration
-120), and what they count for each unit between two times it can change (metric_lagging_states:
-migration 150).
+120), what they count for each unit between two times it can change (metric_lagging_states:
+migration 150), and who lags and why in each such stretch (metric_lagging_checked: migration 180).
 
 Reads never write: whoever writes reports, campaign definitions, master data or a restore calls
 `refresh(con, campaign_code)` (or `refresh(con)` for every stale campaign) in or right after its
@@ -54,6 +54,7 @@ TABLES = (
     ("metric_lagging_late", "lagging_late_for", "unit_code, week_no, arrived_at"),
     ("metric_lagging_states", "lagging_states_for", "unit_code, valid_from"),
     ("metric_lagging_completion", "lagging_completion_for", "unit_code, phase_number, arrived_at"),
+    ("metric_lagging_checked", "lagging_checked_for", "due_n, unit_code, valid_from"),
     ("metric_group_windows", "group_windows_for", "unit_code, phase_number"),
     ("metric_phase_posts", "phase_posts_for", "received_at, unit_code"),
     ("metric_window_posts", "window_posts_for", "unit_code, phase_number"),

@@ -1,8 +1,49 @@
 -- Live definitions of the lagging rollup (metric_lagging_groups, _units, _weeks, _late,
--- _completion): what the lagging rules (31_lagging_rules.sql) need of each unit and week whatever
--- the as-of time, so that evaluating the rules at a time reads only the few weeks each rule looks
--- at. The tables and their columns: migration 120; loaders/store/rollup.py refreshes them in its
--- TABLES order, after the week and task tables they read.
+-- _completion, _states, _checked): what the lagging rules (31_lagging_rules.sql) need of each unit
+-- and week whatever the as-of time, what they count and find in each stretch of time in which that
+-- cannot change, so that evaluating the rules at a time reads one row per unit. The tables and
+-- their columns: migrations 120, 150 and 180; loaders/store/rollup.py refreshes them in its TABLES
+-- order, after the week and task tables they read.
+
+-- lagging_below(x, y): x < y compared at 9 decimals. The rules compare fractions (a rate, a
+-- completion, an activity against a share of an average or of a pace) with thresholds that are
+-- fractions too, and values spread over weeks by days carry a rounding far below anything a report
+-- can say: the thirds of a 21-day report of 10 add up to 9.999999999999 (exact decimal sums, see
+-- 02_parameters.sql; as DOUBLE, to 10 or 10.000000000000002 depending on the order of the
+-- additions). A unit exactly at a threshold would lag by that last digit; compared at 9 decimals it
+-- does not ("below" in metrics.md: at the threshold is not below).
+create or replace macro lagging_below(x, y) as x::decimal(38,9) < y::decimal(38,9);
+
+-- lagging_expected(s, e, t): a phase's expected completion on t's day, clamp((d − s + 1) ÷ (e − s
+-- + 1), 0, 1) (metrics.md; campaign_asof computes the same), null without a phase.
+create or replace macro lagging_expected(s, e, t) as
+    greatest(0.0, least(1.0, (cast(t as date) - s + 1)::double / (e - s + 1)));
+
+-- The words of each lagging reason (metrics.md), from the facts the rules compared: the reasons
+-- the lagging rollup keeps with each stretch (metric_lagging_checked), and lagging_rules_of's rows
+-- (31_lagging_rules.sql), which words "behind plan" at its time, are made by these.
+create or replace macro lagging_reporting_reason(never_reported, fires_missing, last_seen, last_labels,
+                                                 rate_received, rate_weeks) as
+    case when never_reported then 'Chưa gửi báo cáo nào'
+         when fires_missing and last_seen = 1 then
+             'Không nộp tuần gần nhất (' || last_labels[1] || ')'
+         when fires_missing then
+             'Không nộp ' || last_seen || ' tuần gần nhất (' || array_to_string(last_labels, ', ') || ')'
+         else 'Nộp ' || rate_received || '/' || rate_weeks || ' tuần gần nhất' end;
+create or replace macro lagging_behind_reason(completion, phase_name, phase_expected) as
+    'Hoàn thành ' || vn_percent(completion) || ' ' || lower(left(phase_name, 1)) || substr(phase_name, 2)
+    || ', cần đạt ' || vn_percent(phase_expected);
+create or replace macro lagging_pace_reason(pace_counted, pace_activity, weekly_pace) as
+    pace_counted || ' tuần có báo cáo gần nhất đạt '
+    || vn_percent(pace_activity / (weekly_pace * pace_counted)) || ' nhịp độ cần thiết';
+create or replace macro lagging_silent_reason(group_names, silent_window) as
+    'Không có hoạt động ' || vn_join(group_names, ', ') || ' trong ' || silent_window || ' tuần gần nhất';
+create or replace macro lagging_drop_reason(drop_recent_weeks, recent_activity, baseline_activity,
+                                            drop_baseline_weeks) as
+    drop_recent_weeks || ' tuần gần nhất trung bình '
+    || vn_number(round(recent_activity / drop_recent_weeks, 1)) || '/tuần, giảm từ '
+    || vn_number(round(baseline_activity / drop_baseline_weeks, 1)) || '/tuần ('
+    || drop_baseline_weeks || ' tuần có báo cáo trước đó)';
 
 -- metric_lagging_groups: the channel groups a campaign assigns (to any kind), numbered 0, 1, … in
 -- the catalog's order: the bits of the masks below.
@@ -307,3 +348,161 @@ left join reported_facts r using (campaign_code, unit_code, valid_from);
 
 create or replace view lagging_states_live as
 select * from lagging_states_for((select list(code) from campaigns));
+
+-- metric_lagging_checked (migration 180): what the lagging rules found for each unit and stretch
+-- of time [valid_from, valid_until) in which their facts cannot change, so that a query reads the
+-- row holding its time (lagging_checked_at, 31_lagging_rules.sql) and evaluates no window. A
+-- unit's stretches start at the first start of a phase (the current phase changes only there),
+-- at every deadline and late arrival (metric_lagging_states), at every arrival of its task values
+-- (metric_lagging_completion) and at its first report; the last runs to infinity. Before the first
+-- of them no rule can fire (no week is due, no phase has started). Each stretch is evaluated at
+-- its start as lagging_rules_direct_at defines the rules (31_lagging_rules.sql: the reference this
+-- is tested against), except "behind plan", whose expected completion grows day by day: the row
+-- keeps the phase's dates and the query compares at its time (behind plan can only start to fire
+-- within a stretch). Only stretches in which the unit lags, or may fall behind plan, are kept,
+-- with the words of their reasons (all but behind plan's, which names the expected completion).
+create or replace macro lagging_checked_for(c) as table
+with points as (
+    -- each time a unit's facts can change: a stretch of metric_lagging_states starts (state_at),
+    -- a phase starts (phase_number: the one current from then, the latest started), task values
+    -- or the first report arrive
+    select campaign_code, unit_code, point_at, max(state_at) as state_at,
+           max(phase_number) as phase_number
+    from (select campaign_code, unit_code, valid_from as point_at, valid_from as state_at,
+                 null::integer as phase_number
+          from metric_lagging_states
+          where list_contains(c, campaign_code)
+          union all
+          select campaign_code, unit_code, arrived_at, null, null from metric_lagging_completion
+          where list_contains(c, campaign_code) and arrived_at > '-infinity'::timestamp
+          union all
+          select campaign_code, unit_code, first_at, null, null from metric_lagging_units
+          where list_contains(c, campaign_code) and first_at is not null
+          union all
+          select u.campaign_code, u.unit_code, p.start_date::timestamp, null, p.number
+          from metric_units u
+          join phases p on p.campaign_code = u.campaign_code
+          where list_contains(c, u.campaign_code))
+    group by all
+),
+first_points as (
+    -- no rule can fire before a campaign's first deadline and first phase start
+    select campaign_code, min(point_at) as first_at
+    from (select campaign_code, start_date::timestamp as point_at from phases
+          where list_contains(c, campaign_code)
+          union all
+          select campaign_code, min(deadline) from metric_weeks
+          where list_contains(c, campaign_code) group by all)
+    group by all
+),
+stretches as (
+    -- each stretch with the metric_lagging_states stretch and the phase holding its start
+    select p.campaign_code, p.unit_code, p.point_at as valid_from,
+           coalesce(lead(p.point_at) over w, 'infinity'::timestamp) as valid_until,
+           last_value(p.state_at ignore nulls) over w as state_at,
+           last_value(p.phase_number ignore nulls) over w as phase_number
+    from points p
+    join first_points f on f.campaign_code = p.campaign_code and p.point_at >= f.first_at
+    window w as (partition by p.campaign_code, p.unit_code order by p.point_at
+                 rows between unbounded preceding and current row)
+),
+labels as (
+    -- the labels of the last missing_weeks due weeks (weeks n−k+1..n), oldest first
+    select n.campaign_code, n.due_n, list(w.week_label order by w.week_no) as last_labels
+    from (select distinct campaign_code, due_n from metric_lagging_states
+          where list_contains(c, campaign_code)) n
+    join metric_params m using (campaign_code)
+    join metric_weeks w on w.campaign_code = n.campaign_code
+        and w.week_no > n.due_n - m.missing_weeks and w.week_no <= n.due_n
+    group by all
+),
+unit_times as (
+    select s.campaign_code, s.unit_code, s.valid_from, s.valid_until,
+           coalesce(st.due_n, 0) as due_n,
+           coalesce(lu.first_at > s.valid_from, true) as never_reported,
+           st.due_n as weeks_due, st.weeks_received,
+           case when st.due_n is not null then least(st.due_n, m.missing_weeks) end as last_seen,
+           st.last_received, lb.last_labels,
+           case when st.due_n is not null then least(st.due_n, m.low_rate_weeks) end as rate_weeks,
+           st.rate_received, st.pace_counted, st.pace_activity,
+           case when st.due_n is not null then least(st.due_n, m.silent_weeks) end as silent_window,
+           st.silent_reported, st.recent_received, st.recent_activity,
+           st.baseline_counted, st.baseline_activity,
+           lc.completion, lc.target / ((p.end_date - p.start_date + 1) / 7.0) as weekly_pace,
+           coalesce(lu.assigned_mask, 0) & ~coalesce(st.active_mask, 0) as silent_mask,
+           s.phase_number, p.name as phase_name, p.start_date as phase_start,
+           p.end_date as phase_end,
+           m.* exclude (campaign_code)
+    from stretches s
+    join metric_params m on m.campaign_code = s.campaign_code
+    left join phases p on p.campaign_code = s.campaign_code and p.number = s.phase_number
+    left join metric_lagging_units lu
+        on lu.campaign_code = s.campaign_code and lu.unit_code = s.unit_code
+    left join metric_lagging_states st
+        on st.campaign_code = s.campaign_code and st.unit_code = s.unit_code
+        and st.valid_from = s.state_at
+    left join metric_lagging_completion lc
+        on lc.campaign_code = s.campaign_code and lc.unit_code = s.unit_code
+        and lc.phase_number = s.phase_number
+        and lc.arrived_at <= s.valid_from and s.valid_from < lc.until_at
+    left join labels lb on lb.campaign_code = s.campaign_code and lb.due_n = st.due_n
+),
+silent_names as (
+    -- the names of the silent groups, once per distinct mask
+    select m.campaign_code, m.silent_mask, list(g.name order by g.bit_no) as group_names
+    from (select distinct campaign_code, silent_mask from unit_times where silent_mask <> 0) m
+    join metric_lagging_groups g on g.campaign_code = m.campaign_code
+        and (m.silent_mask >> g.bit_no) & 1 = 1
+    group by all
+),
+checked as (
+    select
+        u.*, sn.group_names,
+        coalesce(last_seen > 0 and last_received = 0, false) as fires_missing,
+        coalesce(rate_weeks > 0 and lagging_below(rate_received / rate_weeks, low_rate), false)
+            as fires_rate,
+        -- behind plan at the stretch's last moment (expected completion only grows)
+        coalesce(not never_reported
+                 and lagging_below(completion,
+                                   lagging_expected(phase_start, phase_end,
+                                                    case when valid_until < 'infinity'::timestamp
+                                                         then valid_until - interval 1 microsecond
+                                                         else phase_end::timestamp end)
+                                   - behind_tolerance), false) as may_fall_behind,
+        coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
+                 and lagging_below(pace_activity, pace_ratio * weekly_pace * pace_counted), false)
+            as fires_pace,
+        coalesce(silent_reported >= silent_min_reported and sn.group_names is not null, false)
+            as fires_silent,
+        coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
+                 and baseline_activity > 0
+                 and lagging_below(recent_activity / drop_recent_weeks,
+                                   drop_ratio * baseline_activity / drop_baseline_weeks), false)
+            as fires_drop
+    from unit_times u
+    left join silent_names sn using (campaign_code, silent_mask)
+)
+select campaign_code, unit_code, due_n, valid_from, valid_until, never_reported, weeks_due,
+       weeks_received, last_seen, last_received, last_labels, rate_weeks, rate_received,
+       pace_counted, pace_activity, silent_window, silent_reported, recent_received,
+       recent_activity, baseline_counted, baseline_activity, completion, weekly_pace, group_names,
+       phase_number, phase_name, phase_start, phase_end, low_rate, behind_tolerance,
+       silent_min_reported,
+       drop_recent_weeks, drop_baseline_weeks, drop_ratio, fires_missing, fires_rate, fires_pace,
+       fires_silent, fires_drop,
+       case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate,
+       case when fires_missing or fires_rate then
+           lagging_reporting_reason(never_reported, fires_missing, last_seen, last_labels,
+                                    rate_received, rate_weeks) end as reporting_reason,
+       case when fires_pace then lagging_pace_reason(pace_counted, pace_activity, weekly_pace) end
+           as pace_reason,
+       case when fires_silent then lagging_silent_reason(group_names, silent_window) end
+           as silent_reason,
+       case when fires_drop then
+           lagging_drop_reason(drop_recent_weeks, recent_activity, baseline_activity,
+                               drop_baseline_weeks) end as drop_reason
+from checked
+where fires_missing or fires_rate or may_fall_behind or fires_pace or fires_silent or fires_drop;
+
+create or replace view lagging_checked_live as
+select * from lagging_checked_for((select list(code) from campaigns));

@@ -126,26 +126,14 @@ group by campaign_code, unit_code, phase_number;
 
 -- Each unit's completion of the phase current as of t (metrics.md: mean over its tasks of
 -- min(actual ÷ target, 1), reports arrived after t subtracted), with the phase's expected completion.
--- Only the current phase is computed (unit_phase_completion computes every started phase): the
--- lagging rules and the campaign summary need just this one.
+-- Only the current phase, read from the lagging rollup, which keeps each unit's completion of each
+-- phase from every arrival of its task values to the next (metric_lagging_completion, computed as
+-- unit_phase_completion does): the lagging rules and the campaign summary need just this one.
 -- Output: campaign_code, unit_code, completion, expected
 create or replace macro current_phase_completion(c, t) as table
-with scope as (
-    select campaign_code, phase_number, phase_expected from campaign_asof(c, t)
-),
-late_tasks as (
-    select campaign_code, unit_code, phase_number, task_code, sum(value::decimal(38,12))::double as value
-    from metric_task_values
-    where list_contains(c, campaign_code) and received_at > t::timestamp
-    group by all
-)
-select tk.campaign_code, tk.unit_code,
-       avg(least((tk.actual - coalesce(l.value, 0)) / tk.target, 1.0)::decimal(38,12)) as completion,
-       any_value(s.phase_expected) as expected
-from metric_unit_tasks tk
-join scope s on s.campaign_code = tk.campaign_code and s.phase_number = tk.phase_number
-left join late_tasks l
-    on l.campaign_code = tk.campaign_code and l.unit_code = tk.unit_code
-    and l.phase_number = tk.phase_number and l.task_code = tk.task_code
-where list_contains(c, tk.campaign_code) and tk.target > 0
-group by tk.campaign_code, tk.unit_code;
+select lc.campaign_code, lc.unit_code, lc.completion, s.phase_expected as expected
+from campaign_asof(c, t) s
+join metric_lagging_completion lc
+    on lc.campaign_code = s.campaign_code and lc.phase_number = s.phase_number
+    and lc.arrived_at <= t::timestamp and t::timestamp < lc.until_at
+where list_contains(c, lc.campaign_code);

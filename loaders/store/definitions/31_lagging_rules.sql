@@ -1,10 +1,10 @@
 -- The lagging rules (revised in migration 080 after metrics.md; issue 13): lagging_rules_at(c, ts)
--- at several as-of times in one pass, lagging_rules(c, t) at one. lagging_rules_at reads the
--- facts the rollup keeps per unit (metric_lagging_*: definitions/15, migrations 120 and 150), so
--- that a time reads one row of counts per unit; lagging_rules_direct_at (at the end)
--- computes the same facts from the week and task tables directly (the rows and reasons are made by
--- the same lagging_rules_of): the readable reference, to
--- which tests/test_lagging_rollup.py holds the fast macro, row for row.
+-- at several as-of times in one pass, lagging_rules(c, t) at one. lagging_rules_at reads what the
+-- rollup found for each unit and stretch of time (metric_lagging_checked: definitions/15,
+-- migration 180), so that a time reads one row per lagging unit and plans no rule;
+-- lagging_rules_direct_at (at the end) computes the same facts from the week and task tables
+-- directly (the rows and reasons are made by the same lagging_rules_of): the readable reference,
+-- to which tests/test_lagging_rollup.py holds the fast macro, row for row.
 
 -- The lagging rules at each as-of time in ts (timestamps), one row per unit, time and fired rule:
 --   reporting       none of the last missing_weeks (2) due weeks received, or fewer than low_rate
@@ -25,148 +25,56 @@
 -- Output: campaign_code, as_of, unit_code, rule_code, rule_order, weight, reason, value, threshold,
 --         phase_number, completion, expected, never_reported, reporting_rate
 
--- lagging_below(x, y): x < y compared at 9 decimals. The rules compare fractions (a rate, a
--- completion, an activity against a share of a pace) with thresholds that are fractions too
--- (expected − tolerance, ratio × pace): in binary, 0.35 and 0.5 − 0.15, or 4 and 0.5 × (2 × 39/7 ÷
--- 39/7) × 4, may differ in the last bit, and a unit exactly at its threshold would lag or not by
--- that bit. Both sides are exact to far better than 1e-9 (sums and means over DECIMAL, see
--- 02_parameters.sql), so the decimals decide the way metrics.md reads: at the threshold is not below.
-create or replace macro lagging_below(x, y) as x::decimal(38,9) < y::decimal(38,9);
-
 -- lagging_checked_at(c, ts): the units lagging at each as-of time t in ts, one row per unit and
--- time with the facts the rules compared and which of them fired (fires_*), from the lagging
--- rollup: what the rules count over a unit's due weeks is its metric_lagging_states row holding t
--- (none before the first deadline: nothing counted, as no week is due); the completion, the row of
--- the last arrival of task values at or before t. lagging_rules_of turns rows into the rows of
--- their fired rules with their reasons (lagging_rules_at); a query that needs only who is lagging
--- (the count of the overview, the weeks lagging in a row) reads these rows and builds no reason.
+-- time with the facts the rules compared and which of them fired (fires_*): the row of the lagging
+-- rollup (metric_lagging_checked, migration 180; definitions/15_rollup_lagging.sql) whose stretch
+-- holds t, looked up by t's weeks due, with "behind plan" compared on t's day. lagging_rules_of
+-- turns rows into the rows of their fired rules with their reasons (lagging_rules_at); a query
+-- that needs only who is lagging (the count of the overview, the weeks lagging in a row) reads
+-- these rows and builds no reason.
 create or replace macro lagging_checked_at(c, ts) as table
 with times as (
-    select unnest(ts)::timestamp as as_of
-),
-phase_now as (
-    select cp.code as campaign_code, tm.as_of,
-           arg_max(p.number, (p.start_date, p.number)) as phase_number
+    select cp.code as campaign_code, unnest(ts)::timestamp as as_of
     from campaigns cp
-    cross join times tm
-    left join phases p on p.campaign_code = cp.code and p.start_date <= cast(tm.as_of as date)
     where list_contains(c, cp.code)
+),
+due as (
+    select tm.campaign_code, tm.as_of, count(w.week_no) as due_n
+    from times tm
+    left join metric_weeks w on w.campaign_code = tm.campaign_code and w.deadline <= tm.as_of
     group by all
 ),
-due_count as (
-    select n.campaign_code, n.as_of, count(w.week_no) as due_n
-    from phase_now n
-    left join metric_weeks w on w.campaign_code = n.campaign_code and w.deadline <= n.as_of
-    group by all
-),
-scope as materialized (
-    select n.campaign_code, n.as_of, n.phase_number, p.name as phase_name,
-           greatest(0.0, least(1.0, (cast(n.as_of as date) - p.start_date + 1)::double
-                                      / (p.end_date - p.start_date + 1))) as phase_expected,
-           (p.end_date - p.start_date + 1) / 7.0 as phase_weeks,
-           d.due_n,
-           m.* exclude (campaign_code)
-    from phase_now n
-    join due_count d using (campaign_code, as_of)
-    join metric_params m using (campaign_code)
-    left join phases p on p.campaign_code = n.campaign_code and p.number = n.phase_number
-),
-window_labels as (
-    -- the labels of the last missing_weeks due weeks (weeks n−k+1..n), oldest first (the same for
-    -- every unit)
-    select s.campaign_code, s.as_of, list(w.week_label order by w.week_no) as last_labels
-    from scope s
-    join metric_weeks w on w.campaign_code = s.campaign_code
-        and w.week_no > s.due_n - s.missing_weeks and w.week_no <= s.due_n
-    where list_contains(c, w.campaign_code)
-    group by all
-),
-unit_scope as (
-    select u.campaign_code, s.as_of, u.unit_code, s.phase_number, s.phase_weeks, s.due_n
-    from metric_units u
-    join scope s using (campaign_code)
-    where list_contains(c, u.campaign_code)
-),
-unit_states as (
-    -- (the stretch holding t counts t's due weeks: the equality narrows the join to a few rows)
-    select us.* exclude (due_n), st.* exclude (campaign_code, unit_code, valid_from, valid_until)
-    from unit_scope us
-    left join metric_lagging_states st
-        on st.campaign_code = us.campaign_code and st.unit_code = us.unit_code
-        and st.due_n = us.due_n and st.valid_from <= us.as_of and us.as_of < st.valid_until
-        and list_contains(c, st.campaign_code)
-),
-completion as (
-    select u.campaign_code, u.as_of, u.unit_code, lc.completion,
-           lc.target / u.phase_weeks as weekly_pace
-    from unit_scope u
-    join metric_lagging_completion lc
-        on lc.campaign_code = u.campaign_code and lc.unit_code = u.unit_code
-        and lc.phase_number = u.phase_number and lc.arrived_at <= u.as_of and u.as_of < lc.until_at
-    where list_contains(c, lc.campaign_code) and u.phase_number is not null
-),
-unit_times as (
-    select u.campaign_code, u.as_of, u.unit_code,
-           coalesce(lu.first_at > u.as_of, true) as never_reported,
-           u.due_n as weeks_due, u.weeks_received,
-           case when u.due_n is not null then least(u.due_n, s.missing_weeks) end as last_seen,
-           u.last_received, wl.last_labels,
-           case when u.due_n is not null then least(u.due_n, s.low_rate_weeks) end as rate_weeks,
-           u.rate_received, u.pace_counted, u.pace_activity,
-           case when u.due_n is not null then least(u.due_n, s.silent_weeks) end as silent_window,
-           u.silent_reported, u.recent_received, u.recent_activity,
-           u.baseline_counted, u.baseline_activity,
-           cp.completion, cp.weekly_pace,
-           coalesce(lu.assigned_mask, 0) & ~coalesce(u.active_mask, 0) as silent_mask,
-           s.* exclude (campaign_code, as_of, due_n)
-    from unit_states u
-    join scope s using (campaign_code, as_of)
-    left join metric_lagging_units lu using (campaign_code, unit_code)
-    left join window_labels wl using (campaign_code, as_of)
-    left join completion cp using (campaign_code, as_of, unit_code)
-),
-silent_names as (
-    -- the names of the silent groups, once per distinct mask
-    select m.campaign_code, m.silent_mask, list(g.name order by g.bit_no) as group_names
-    from (select distinct campaign_code, silent_mask from unit_times where silent_mask <> 0) m
-    join metric_lagging_groups g on g.campaign_code = m.campaign_code
-        and (m.silent_mask >> g.bit_no) & 1 = 1
-    group by all
-),
-candidates as (
-    select u.* exclude (silent_mask), sn.group_names
-    from unit_times u
-    left join silent_names sn using (campaign_code, silent_mask)
+held as (
+    -- (the weights from the campaign as it is now: they only rank)
+    select d.as_of, lc.*,
+           lagging_expected(lc.phase_start, lc.phase_end, d.as_of) as phase_expected,
+           m.w_reporting, m.w_progress, m.w_silent_channel, m.w_sharp_drop
+    from due d
+    join metric_lagging_checked lc
+        on lc.campaign_code = d.campaign_code and lc.due_n = d.due_n
+        and lc.valid_from <= d.as_of and d.as_of < lc.valid_until
+    join metric_params m on m.campaign_code = d.campaign_code
+    where list_contains(c, lc.campaign_code)
 ),
 checked as (
-    select
-        *,
-        coalesce(last_seen > 0 and last_received = 0, false) as fires_missing,
-        coalesce(rate_weeks > 0 and lagging_below(rate_received / rate_weeks, low_rate), false)
-            as fires_rate,
-        coalesce(not never_reported
-                 and lagging_below(completion, phase_expected - behind_tolerance), false)
-            as fires_behind,
-        coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
-                 and lagging_below(pace_activity, pace_ratio * weekly_pace * pace_counted), false)
-            as fires_pace,
-        coalesce(silent_reported >= silent_min_reported and group_names is not null, false)
-            as fires_silent,
-        coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
-                 and baseline_activity > 0
-                 and lagging_below(recent_activity / drop_recent_weeks,
-                                   drop_ratio * baseline_activity / drop_baseline_weeks), false)
-            as fires_drop
-    from candidates
+    select *,
+           coalesce(not never_reported
+                    and lagging_below(completion, phase_expected - behind_tolerance), false)
+               as fires_behind
+    from held
 )
-select *, phase_expected as expected,
-       case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate
+select campaign_code, as_of, unit_code,
+       * exclude (campaign_code, as_of, unit_code, due_n, valid_from, valid_until, phase_start,
+                  phase_end),
+       phase_expected as expected
 from checked
 where fires_missing or fires_rate or fires_behind or fires_pace or fires_silent or fires_drop;
 
 -- lagging_rules_of(rel): the rules' rows (output as lagging_rules_direct_at) of the rows of
 -- lagging_checked_at held by the relation named rel (a CTE of the caller: query_table binds it
 -- where the macro is used), so that a query evaluating many times can build the reasons of one.
+-- The words of each reason come with the rows (*_reason, made by the lagging_*_reason macros of
+-- 15_rollup_lagging.sql), but behind plan's, which names the expected completion at the time.
 create or replace macro lagging_rules_of(rel) as table
 with fired as (
     select *, unnest(list_filter(
@@ -186,32 +94,14 @@ select
     case rule_code when 'reporting' then w_reporting when 'progress' then w_progress
         when 'silent_channel' then w_silent_channel else w_sharp_drop end as weight,
     case rule_code
-        when 'reporting' then
-            case when never_reported then 'Chưa gửi báo cáo nào'
-                 when fires_missing and last_seen = 1 then
-                     'Không nộp tuần gần nhất (' || last_labels[1] || ')'
-                 when fires_missing then
-                     'Không nộp ' || last_seen || ' tuần gần nhất ('
-                     || array_to_string(last_labels, ', ') || ')'
-                 else 'Nộp ' || rate_received || '/' || rate_weeks || ' tuần gần nhất' end
+        when 'reporting' then reporting_reason
         when 'progress' then
             array_to_string(list_filter([
                 case when fires_behind then
-                    'Hoàn thành ' || vn_percent(completion) || ' '
-                    || lower(left(phase_name, 1)) || substr(phase_name, 2)
-                    || ', cần đạt ' || vn_percent(phase_expected) end,
-                case when fires_pace then
-                    pace_counted || ' tuần có báo cáo gần nhất đạt '
-                    || vn_percent(pace_activity / (weekly_pace * pace_counted))
-                    || ' nhịp độ cần thiết' end], lambda x: x is not null), '; ')
-        when 'silent_channel' then
-            'Không có hoạt động ' || vn_join(group_names, ', ') || ' trong ' || silent_window
-            || ' tuần gần nhất'
-        else
-            drop_recent_weeks || ' tuần gần nhất trung bình '
-            || vn_number(round(recent_activity / drop_recent_weeks, 1)) || '/tuần, giảm từ '
-            || vn_number(round(baseline_activity / drop_baseline_weeks, 1)) || '/tuần ('
-            || drop_baseline_weeks || ' tuần có báo cáo trước đó)'
+                    lagging_behind_reason(completion, phase_name, phase_expected) end,
+                case when fires_pace then pace_reason end], lambda x: x is not null), '; ')
+        when 'silent_channel' then silent_reason
+        else drop_reason
     end as reason,
     case rule_code
         when 'reporting' then coalesce(rate_received / rate_weeks, 0)
@@ -415,7 +305,17 @@ checked as (
 ),
 lagging_direct as (
     select *, phase_expected as expected,
-           case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate
+           case when weeks_due > 0 then weeks_received / weeks_due end as reporting_rate,
+           case when fires_missing or fires_rate then
+               lagging_reporting_reason(never_reported, fires_missing, last_seen, last_labels,
+                                        rate_received, rate_weeks) end as reporting_reason,
+           case when fires_pace then lagging_pace_reason(pace_counted, pace_activity, weekly_pace)
+               end as pace_reason,
+           case when fires_silent then lagging_silent_reason(group_names, silent_window) end
+               as silent_reason,
+           case when fires_drop then
+               lagging_drop_reason(drop_recent_weeks, recent_activity, baseline_activity,
+                                   drop_baseline_weeks) end as drop_reason
     from checked
     where fires_missing or fires_rate or fires_behind or fires_pace or fires_silent or fires_drop
 )
