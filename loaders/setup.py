@@ -98,6 +98,23 @@ def store_key() -> str:
     return h.hexdigest()[:32]
 
 
+# the cached store the last new_store of this process copied (index_cache_file names files beside it)
+_copied: dict[str, Path] = {}
+
+
+def index_cache_file(campaign_code: str) -> Path | None:
+    """Where the ingest command keeps a campaign's index (loaders.ingest.pipeline.preload_index) for
+    stores copied from the cached one, when this process made such a copy: beside the cached store,
+    named by its key and a checksum of the ingest code (the index's classes, how it is built)."""
+    cached = _copied.get("store")
+    if cached is None:
+        return None
+    h = hashlib.sha256()
+    for p in sorted((db.ROOT / "loaders" / "ingest").rglob("*.py")):
+        h.update(f"\0{p.relative_to(db.ROOT)}\0{db.checksum(p)}".encode())
+    return cached.with_name(f"{cached.name}.index-{campaign_code}-{h.hexdigest()[:16]}.pickle")
+
+
 def new_store(path: str | os.PathLike, threads: int | None = None) -> str:
     """Make the store at `path` (a file that does not exist yet) ready as `ensure_ready(...,
     map_boundaries=False)` and a rollup refresh leave it: a copy of the cached set-up store, built
@@ -117,6 +134,7 @@ def new_store(path: str | os.PathLike, threads: int | None = None) -> str:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, part)
         os.replace(part, target)      # whole or absent: a start killed while copying leaves no half store
+        _copied["store"] = cached
     except OSError:
         part.unlink(missing_ok=True)
         return "off"                  # a folder we cannot write, a full disk: the caller builds in place
@@ -142,6 +160,6 @@ def _build(folder: Path, cached: Path, threads: int | None) -> None:
         for p in (part, Path(f"{part}.wal")):
             p.unlink(missing_ok=True)
         raise
-    for old in folder.glob("store-*.duckdb"):
-        if old != cached:
+    for old in folder.glob("store-*.duckdb*"):    # older stores and the indexes kept beside them
+        if old != cached and not old.name.startswith(f"{cached.name}."):
             old.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -114,7 +115,9 @@ def test_the_ingest_command_stores_the_same_with_and_without_the_cache(tmp_path)
                                        unit_code="24121")))
     cache = tmp_path / "cache"
     out = {}
-    for run, setting in (("off", "off"), ("built", str(cache)), ("copied", str(cache))):
+    for run, setting in (("off", "off"), ("built", str(cache)), ("copied", str(cache)), ("damaged", str(cache))):
+        if run == "damaged":    # an index file cut short: built again, rewritten whole
+            index.write_bytes(index.read_bytes()[:100])
         env = dict(os.environ, PYTHONPATH=str(ROOT), CM_STORE_CACHE=setting)
         env.pop("CM_DB", None)
         store = tmp_path / f"{run}.duckdb"
@@ -126,9 +129,20 @@ def test_the_ingest_command_stores_the_same_with_and_without_the_cache(tmp_path)
         assert len(_cached(cache)) == (0 if run == "off" else 1)
         if run == "built":
             stamp = (cache / _cached(cache)[0]).stat().st_mtime_ns
+        # the campaign's index, kept beside the cached store by the first copy (read by the next ones)
+        indexes = sorted(cache.glob("store-*.duckdb.index-daklak-2025-*.pickle"))
+        assert len(indexes) == (0 if run == "off" else 1)
+        if indexes:
+            index = indexes[0]
+            key, ix = pickle.loads(index.read_bytes())
+            assert key[0].code == ix.campaign.code == "daklak-2025" and len(ix.units.units) > 100
+            if run == "built":
+                index_stamp = index.stat().st_mtime_ns
+            elif run == "copied":       # read, not built and written again
+                assert index.stat().st_mtime_ns == index_stamp
         out[run] = _contents(store, arrivals=True)
     assert (cache / _cached(cache)[0]).stat().st_mtime_ns == stamp    # the second new store copied it
     assert out["off"]["fresh"] and out["off"]["report_values"]
-    for run in ("built", "copied"):     # table by table (a failing == of the whole would diff for minutes)
+    for run in ("built", "copied", "damaged"):     # table by table (a failing == of the whole would diff for minutes)
         assert out[run].keys() == out["off"].keys()
         assert [t for t in out["off"] if out[run][t] != out["off"][t]] == []

@@ -70,6 +70,14 @@ def run(args: argparse.Namespace) -> int:
             if not ready:
                 rollup.refresh(con)
             return _usage_error(f"không có kế hoạch “{args.campaign}”. Các kế hoạch: {', '.join(known) or '(chưa có)'}.")
+        if new:
+            from loaders import setup as bootstrap
+
+            cached = bootstrap.index_cache_file(args.campaign)   # None: the store was not a copy
+            if cached is not None:
+                from loaders.ingest.pipeline import preload_index
+
+                preload_index(con, args.campaign, cached)
         progress = None
         if not args.json:
             from loaders.cli.progress import Bar     # tqdm: a tenth of a second, only for the bar
