@@ -60,7 +60,7 @@ def _entry_pages() -> tuple[st.Page, st.Page]:
     return root, login
 
 
-_PRELOADED = "_later_code_preloaded"     # later pages' element code, imported on the next click (ui/preload.py)
+_PRELOADED = "_later_code_preloaded"     # later pages' element code, imported when quiet (ui/preload.py)
 
 
 def main() -> None:
@@ -102,7 +102,7 @@ def main() -> None:
             st.rerun()
         if not st.session_state.get(_PRELOADED):    # once per browser tab, from its first page on
             st.session_state[_PRELOADED] = True
-            preload.import_on_next_click()
+            preload.when_quiet()
     if any(page.url_path == p.url_path for p in others):
         st.warning("Tài khoản của bạn không xem được trang này.")
         st.page_link(sections[first][0], label=f"Về trang {sections[first][0].title}")

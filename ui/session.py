@@ -223,7 +223,7 @@ def _warm_up() -> None:
         st.segmented_control("Chuẩn bị", ["—"], key="cm_warm_up_segment", label_visibility="collapsed")
         st.button("Chuẩn bị", key="cm_warm_up_button")     # the sidebar's "Đăng xuất"
     # not the code block of Nhắc nộp báo cáo (st.code, 1.5 MB of grammars): ~0.3 s of main-thread work
-    # that competed with the first page's drawing; imported on the click after sign-in (ui/preload.py)
+    # that competed with the first page's drawing; imported once the page is quiet after sign-in (ui/preload.py)
 
 
 WARM_UP = "cm_warm_up"      # the container's CSS class is st-key-cm_warm_up (hidden: ui/vietnamese.py)
