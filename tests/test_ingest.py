@@ -408,6 +408,8 @@ def test_a_folder_read_by_worker_processes_is_stored_as_by_one(db_path, tmp_path
         outcomes[workers] = ([json.dumps(r.to_json(), ensure_ascii=False) for r in results],
                              [r.status for r in again], seen, _stored(con))
         con.close()
+    for serial, parallel_ in zip(outcomes["0"][0], outcomes["2"][0]):
+        assert serial == parallel_                             # file by file: the diff names the file
     assert outcomes["0"] == outcomes["2"]
     statuses = [json.loads(r)["status"] for r in outcomes["2"][0]]
     assert statuses.count("accepted") == len(units) + 1 and statuses.count("rejected") == 2
