@@ -426,6 +426,29 @@ def test_a_folder_read_by_worker_processes_is_stored_as_by_one(db_path, tmp_path
     con.close()
 
 
+def test_a_report_another_writer_stores_while_this_one_reads_the_store_is_stored_once(con, monkeypatch):
+    """Several writers of one store (app instances and commands on a lake): when another writer stores
+    the same report just as this one reads what is stored, this one says "unchanged" and stores nothing
+    (seen once as two "accepted" for one report in the two-writers lake test)."""
+    data = template()
+    other = con.cursor()                    # another writer of the same store
+    original = ingest_mod.Ingestor._state_mark
+    done = []
+
+    def other_commits_first(self):
+        if not done:
+            done.append(True)
+            assert ingest_bytes(other, data, "bc-gui-lan-1.xlsx", CAMPAIGN, refresh=False).status == "accepted"
+        return original(self)
+
+    monkeypatch.setattr(ingest_mod.Ingestor, "_state_mark", other_commits_first)
+    r = ingest_bytes(con, data, "bc-gui-lan-2.xlsx", CAMPAIGN)
+    assert done and r.status == "unchanged", (r.status, r.messages)
+    assert con.execute("select count(*) from submissions where unit_code = ? and period_start = ?",
+                       [TAN_LAP, W1[0]]).fetchone()[0] == 1
+    assert current_values(con) == {(W1[0], "ttcs_tin_bai"): 12, (W1[0], "mxh_facebook"): 3}
+
+
 # --------------------------------------------------------------------------- annotation
 
 def test_annotated_workbook_marks_the_cells_at_fault(con):

@@ -138,6 +138,10 @@ class Ingestor(ChecksMixin, WriterMixin):
         self._load_state()
 
     def _load_state(self) -> None:
+        # the mark is read BEFORE the rows: another writer's commit between the two reads then shows as
+        # a moved mark and the write reconciles; read after, it would hide that commit's files (both
+        # writers of one lake would accept the same report)
+        mark = self._state_mark()
         rows = self.con.execute(
             "select id, unit_code, period_start, period_end, version, is_current, file_hash, received_at "
             "from submissions where campaign_code = ?", [self.code]).fetchall()
@@ -152,7 +156,7 @@ class Ingestor(ChecksMixin, WriterMixin):
                 self.current[key] = sid
                 self.unit_periods.setdefault(unit, set()).add((a, b))
             self.hashes.setdefault(h, []).append((sid, unit, a, b, version, is_current, received))
-        self._mark = self._state_mark()
+        self._mark = mark
 
     def _state_mark(self) -> tuple:
         """What the decisions were made on: another writer storing for this campaign moves it."""
