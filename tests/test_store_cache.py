@@ -134,8 +134,8 @@ def test_the_ingest_command_stores_the_same_with_and_without_the_cache(tmp_path)
         assert len(indexes) == (0 if run == "off" else 1)
         if indexes:
             index = indexes[0]
-            key, ix = pickle.loads(index.read_bytes())
-            assert key[0].code == ix.campaign.code == "daklak-2025" and len(ix.units.units) > 100
+            key, ix, caps = pickle.loads(index.read_bytes())
+            assert key[0].code == ix.campaign.code == "daklak-2025" and len(ix.units.units) > 100 and caps
             if run == "built":
                 index_stamp = index.stat().st_mtime_ns
             elif run == "copied":       # read, not built and written again
@@ -146,3 +146,24 @@ def test_the_ingest_command_stores_the_same_with_and_without_the_cache(tmp_path)
     for run in ("built", "copied", "damaged"):     # table by table (a failing == of the whole would diff for minutes)
         assert out[run].keys() == out["off"].keys()
         assert [t for t in out["off"] if out[run][t] != out["off"][t]] == []
+
+
+def test_a_second_copied_store_parses_no_catalog(tmp_path):
+    """The ingest command on a store copied from the cache reads its campaign's index and the
+    catalog's ceilings from the file the first copy wrote: the YAML parser is not even imported."""
+    f = tmp_path / "a.xlsx"
+    f.write_bytes(build("xlsx", report("Phường Tân Lập", date(2025, 9, 8), date(2025, 9, 14), {"mxh_facebook": 3},
+                                       unit_code="24121")))
+    probe = ("import sys; from loaders import __main__ as m; rc = m.main(sys.argv[1:], own_process=True); "
+             "print('yaml imported:', 'yaml' in sys.modules, file=sys.stderr); sys.exit(rc)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CM_STORE_CACHE=str(tmp_path / "cache"))
+    env.pop("CM_DB", None)
+    seen = []
+    for name in ("first", "second"):
+        r = subprocess.run([sys.executable, "-c", probe, "ingest", str(f), "--campaign", "daklak-2025",
+                            "--db", str(tmp_path / f"{name}.duckdb"), "--json"], capture_output=True, text=True,
+                           cwd=ROOT, env=env, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert [json.loads(x)["status"] for x in r.stdout.splitlines()] == ["accepted"], r.stdout + r.stderr
+        seen += [x.split(": ")[1] for x in r.stderr.splitlines() if x.startswith("yaml imported: ")]
+    assert seen == ["True", "False"]      # the first built the cache (and read the catalog), the second not

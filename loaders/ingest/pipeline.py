@@ -48,7 +48,7 @@ from loaders.reference.campaign_model import Campaign
 from loaders.ingest.parser import ParsedReport
 from loaders.ingest.parallel import EarlyReader, prepared_files
 from loaders.ingest.prepare import Prepared, prepare, unread
-from loaders.ingest.validate import FileResult, Message, dmy, message
+from loaders.ingest.validate import FileResult, Message, ceilings, dmy, message, seed_ceilings
 
 __all__ = ["Message", "FileResult", "check_bytes", "ingest_bytes", "ingest_paths", "Ingestor",
            "SPREADSHEET_EXTENSIONS", "ARCHIVE_EXTENSIONS", "UnknownCampaign", "collect_paths", "upload_items",
@@ -107,16 +107,17 @@ def preload_index(con: duckdb.DuckDBPyConnection, campaign_code: str, path: Path
         return
     try:
         with open(path, "rb") as f:
-            stored, ix = pickle.load(f)
+            stored, ix, caps = pickle.load(f)
         if stored == key:
             _remember(key, ix)
+            seed_ceilings(caps)     # the catalog's ceilings too: the catalog file is then never parsed
             return
     except Exception:   # noqa: BLE001 — missing, cut short, or of classes since changed: built again
         pass
     ix = _remember(key, CampaignIndex.load(con, campaign_code, key[0]))
     part = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        part.write_bytes(pickle.dumps((key, ix), protocol=pickle.HIGHEST_PROTOCOL))
+        part.write_bytes(pickle.dumps((key, ix, ceilings()), protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(part, path)      # whole or absent for another process reading it
     except OSError:
         part.unlink(missing_ok=True)

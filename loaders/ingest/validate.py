@@ -256,13 +256,25 @@ def fmt_num(v: float) -> str:
 
 # --------------------------------------------------------------------------- ceilings
 
+_GIVEN: list[dict[str, dict]] = []     # seed_ceilings: kept with a cached campaign index
+
+
 @lru_cache(maxsize=1)
 def ceilings() -> dict[str, dict]:
     """indicator code → {"max_per_week": float, "whole": bool} from the catalog (read once)."""
+    if _GIVEN:
+        return _GIVEN[0]
     from loaders.reference.indicators import read_catalog
 
     return {code: {"max_per_week": float(c["max_per_week"]), "whole": bool(c.get("whole", True))}
             for code, c in (read_catalog().get("ceilings") or {}).items()}
+
+
+def seed_ceilings(given: dict[str, dict]) -> None:
+    """The ceilings as ceilings() gave them for the same catalog (loaders.ingest.pipeline.preload_index
+    keeps them beside the cached store, whose key covers the catalog), unless read already."""
+    if not _GIVEN and ceilings.cache_info().currsize == 0:
+        _GIVEN.append(given)
 
 
 def _shown(v: float) -> str:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from loaders.common.text import clean, fold
 
@@ -230,6 +229,8 @@ def strip_numbering(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def _vocabulary(path: str, mtime: float) -> Vocabulary:
+    import yaml     # here: a store copied with its campaign's index (the ingest command) never reads the file
+
     return Vocabulary(yaml.load(Path(path).read_text(encoding="utf-8"),
                                 Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 

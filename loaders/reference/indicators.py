@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from loaders.store.db import ROOT, audit, transaction
 from loaders.common.text import fold
@@ -21,6 +20,8 @@ def read_catalog(path: Path = CATALOG) -> dict:
     st = path.stat()
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key not in _READ:
+        import yaml     # here: the ingest command on a copied store reads no catalog (its index is cached)
+
         if len(_READ) > 8:
             _READ.clear()
         # libyaml's parser when PyYAML has it: the same data as yaml.safe_load, several times faster
