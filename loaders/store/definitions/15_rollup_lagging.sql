@@ -19,6 +19,21 @@ create or replace macro lagging_below(x, y) as x::decimal(38,9) < y::decimal(38,
 create or replace macro lagging_expected(s, e, t) as
     greatest(0.0, least(1.0, (cast(t as date) - s + 1)::double / (e - s + 1)));
 
+-- The two rules whose test is more than one comparison (metrics.md), written once for the rollup
+-- (metric_lagging_checked) and the direct reference (31_lagging_rules.sql): slow pace over the
+-- weeks counted, and a sharp drop of the recent weeks against the baseline weeks.
+create or replace macro lagging_fires_pace(never_reported, pace_counted, pace_activity, weekly_pace,
+                                           pace_ratio) as
+    coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
+             and lagging_below(pace_activity, pace_ratio * weekly_pace * pace_counted), false);
+create or replace macro lagging_fires_drop(recent_received, recent_activity, baseline_counted,
+                                           baseline_activity, drop_recent_weeks, drop_baseline_weeks,
+                                           drop_ratio) as
+    coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
+             and baseline_activity > 0
+             and lagging_below(recent_activity / drop_recent_weeks,
+                               drop_ratio * baseline_activity / drop_baseline_weeks), false);
+
 -- The words of each lagging reason (metrics.md), from the facts the rules compared: the reasons
 -- the lagging rollup keeps with each stretch (metric_lagging_checked), and lagging_rules_of's rows
 -- (31_lagging_rules.sql), which words "behind plan" at its time, are made by these.
@@ -469,16 +484,12 @@ checked as (
                                                          then valid_until - interval 1 microsecond
                                                          else phase_end::timestamp end)
                                    - behind_tolerance), false) as may_fall_behind,
-        coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
-                 and lagging_below(pace_activity, pace_ratio * weekly_pace * pace_counted), false)
+        lagging_fires_pace(never_reported, pace_counted, pace_activity, weekly_pace, pace_ratio)
             as fires_pace,
         coalesce(silent_reported >= silent_min_reported and sn.group_names is not null, false)
             as fires_silent,
-        coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
-                 and baseline_activity > 0
-                 and lagging_below(recent_activity / drop_recent_weeks,
-                                   drop_ratio * baseline_activity / drop_baseline_weeks), false)
-            as fires_drop
+        lagging_fires_drop(recent_received, recent_activity, baseline_counted, baseline_activity,
+                           drop_recent_weeks, drop_baseline_weeks, drop_ratio) as fires_drop
     from unit_times u
     left join silent_names sn using (campaign_code, silent_mask)
 )

@@ -291,16 +291,12 @@ checked as (
         coalesce(not never_reported
                  and lagging_below(completion, phase_expected - behind_tolerance), false)
             as fires_behind,
-        coalesce(not never_reported and pace_counted > 0 and weekly_pace > 0
-                 and lagging_below(pace_activity, pace_ratio * weekly_pace * pace_counted), false)
+        lagging_fires_pace(never_reported, pace_counted, pace_activity, weekly_pace, pace_ratio)
             as fires_pace,
         coalesce(silent_reported >= silent_min_reported and group_names is not null, false)
             as fires_silent,
-        coalesce(recent_received = drop_recent_weeks and baseline_counted = drop_baseline_weeks
-                 and baseline_activity > 0
-                 and lagging_below(recent_activity / drop_recent_weeks,
-                                   drop_ratio * baseline_activity / drop_baseline_weeks), false)
-            as fires_drop
+        lagging_fires_drop(recent_received, recent_activity, baseline_counted, baseline_activity,
+                           drop_recent_weeks, drop_baseline_weeks, drop_ratio) as fires_drop
     from candidates
 ),
 lagging_direct as (
