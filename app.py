@@ -6,7 +6,7 @@ ui/session.py) beside Streamlit's. Every script run executes it as "__main__": m
 import streamlit as st
 
 from loaders import api
-from ui import preload, session
+from ui import session
 from ui.common import connection, current_user, new_run, shared_connection, sign_out
 from ui.vietnamese import apply_page_style
 
@@ -60,9 +60,6 @@ def _entry_pages() -> tuple[st.Page, st.Page]:
     return root, login
 
 
-_PRELOADED = "_later_code_preloaded"     # later pages' element code, imported when quiet (ui/preload.py)
-
-
 def main() -> None:
     st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
     apply_page_style()
@@ -100,9 +97,6 @@ def main() -> None:
         if st.button("Đăng xuất", key="logout", icon=":material/logout:"):
             sign_out()
             st.rerun()
-        if not st.session_state.get(_PRELOADED):    # once per browser tab, from its first page on
-            st.session_state[_PRELOADED] = True
-            preload.when_quiet()
     if any(page.url_path == p.url_path for p in others):
         st.warning("Tài khoản của bạn không xem được trang này.")
         st.page_link(sections[first][0], label=f"Về trang {sections[first][0].title}")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from loaders.api import ContactError, reminder_rows, send_reminders, smtp_settings
 from ui.common import campaign_sidebar, current_user, data_changed, q, vn_date, writing
+from ui.messages import Message, show_messages
 
 campaign = campaign_sidebar()
 code, as_of = campaign["campaign_code"], campaign["as_of"]
@@ -90,12 +91,17 @@ if user is not None and user.is_admin:
         st.caption("Không còn đơn vị nào có email mà chưa được nhắc tuần này.")
 
 # ---------------------------------------------------------------------------------------------
-# The messages, one per unit, with a copy button
+# The messages, one per unit, with a copy button (plain HTML: ui/messages.py says why not st.code)
 st.subheader("Tin nhắn soạn sẵn")
-st.caption("Bấm biểu tượng sao chép ở góc khung để dán vào Zalo, tin nhắn hoặc email.")
-for r in rows.itertuples():
-    label = r.unit_name + (" — đã nhắc" if r.reminded else "")
-    with st.expander(label):
-        contact = " · ".join(x for x in (r.person, r.phone and f"ĐT {r.phone}", r.email, r.zalo and f"Zalo {r.zalo}") if x)
-        st.markdown(contact or "_Chưa có liên hệ._")
-        st.code(f"{r.subject}\n\n{r.message}", language=None, wrap_lines=True)
+st.caption("Mở tên đơn vị, bấm **Sao chép tin nhắn** rồi dán vào Zalo, tin nhắn hoặc email.")
+
+
+def _contact(r) -> str:
+    """Who to send the message to, in words ("" without a contact; a missing field is None or NaN)."""
+    have = lambda v: isinstance(v, str) and v.strip() != ""  # noqa: E731
+    return " · ".join(text for value, text in ((r.person, r.person), (r.phone, f"ĐT {r.phone}"), (r.email, r.email),
+                                               (r.zalo, f"Zalo {r.zalo}")) if have(value))
+
+
+show_messages(Message(r.unit_name + (" — đã nhắc" if r.reminded else ""), _contact(r), f"{r.subject}\n\n{r.message}")
+              for r in rows.itertuples())

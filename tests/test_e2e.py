@@ -171,9 +171,8 @@ def test_download_the_briefing_and_remind_the_late_units(app_url, demo_db, tmp_p
         _no_error(page)
         text = page.get_by_test_id("stMain").inner_text()
         assert "Tuần 10/11–16/11/2025" in text
-        # each expander's label is a unit name (after the icon's ligature text)
-        shown = {[x for x in e.locator("summary").inner_text().split("\n") if x.strip() and "keyboard_arrow" not in x][0]
-                 .removesuffix(" — đã nhắc").strip() for e in page.get_by_test_id("stExpander").all()}
+        # each message block's line is a unit name
+        shown = {t.removesuffix(" — đã nhắc").strip() for t in page.locator(".cm-msgs summary").all_inner_texts()}
         screenshot(page, "reminders")
     con = db.connect(demo_db, read_only=True, wait_s=60)   # the app lets go of the file when idle
     try:

@@ -222,8 +222,6 @@ def _warm_up() -> None:
         st.radio("Chuẩn bị", ["—"], key="cm_warm_up_radio", label_visibility="collapsed")
         st.segmented_control("Chuẩn bị", ["—"], key="cm_warm_up_segment", label_visibility="collapsed")
         st.button("Chuẩn bị", key="cm_warm_up_button")     # the sidebar's "Đăng xuất"
-    # not the code block of Nhắc nộp báo cáo (st.code, 1.5 MB of grammars): ~0.3 s of main-thread work
-    # that competed with the first page's drawing; imported once the page is quiet after sign-in (ui/preload.py)
 
 
 WARM_UP = "cm_warm_up"      # the container's CSS class is st-key-cm_warm_up (hidden: ui/vietnamese.py)
@@ -235,7 +233,8 @@ def login_form(con) -> api.User | None:
     st.caption("Đăng nhập để xem tiến độ, nộp báo cáo hoặc quản trị.")
     if not api.has_accounts(con):
         st.warning("Chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên bằng lệnh:")
-        st.code("python -m loaders user add quantri --role quan_tri", language="bash")
+        # inline code, not st.code: no page loads the code block's 1.5 MB of grammars (ui/messages.py)
+        st.markdown("`python -m loaders user add quantri --role quan_tri`")
         st.stop()
     notice = st.session_state.pop("auth_notice", None)
     if notice:
