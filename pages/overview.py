@@ -17,7 +17,7 @@ from ui.briefing import briefing_buttons
 from ui.common import campaign_sidebar, phase_sidebar, q, vn_date, vn_number, vn_percent
 from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, count_delta,
                        pct_points, steady, trend_metric)
-from ui.vietnamese import plotly_config
+from ui.vietnamese import HEADLINE, plotly_config
 
 
 def _trend_title(label: str, rates: pd.Series) -> str:
@@ -64,8 +64,9 @@ if has_prev and r is not None:
 
 # ---------------------------------------------------------------------------------------------
 # 0. The first screen (issue 13): the lagging communes and reporting first, four cards that speak
-# of the same things in the same words, then the communes most behind.
-h1, h2, h3, h4 = st.columns(4)
+# of the same things in the same words, then the communes most behind. Their texts wrap to a second
+# line rather than end in "…" on a 1366-pixel laptop (the container's style: ui/vietnamese.py).
+h1, h2, h3, h4 = st.container(key=HEADLINE).columns(4)
 lag_delta = count_delta(summary["lagging_communes"], None if prev is None else prev["lagging_communes"])
 h1.metric("Xã chậm tiến độ", f"{int(summary['lagging_communes'])}/{int(summary['communes'])}", lag_delta,
           **steady(lag_delta, "inverse"), border=True, delta_description="so với 7 ngày trước",

@@ -265,6 +265,26 @@ def test_the_reminder_messages_copy_without_the_code_block(app_url):
         screenshot(page, "reminders-copy")
 
 
+def test_the_overview_headline_cards_are_read_in_full_on_a_laptop(app_url):
+    """At 1366×768 the four headline cards' labels, numbers and the words beside each change are shown
+    whole (a second line if needed), none cut with an ellipsis ("tuần 10/11…", issue 13)."""
+    with browser_page(1366, 768) as page:
+        page.goto(app_url)
+        wait_for_app(page)
+        _sign_in(page, "lanhdao")                      # whose first page is the overview
+        cards = page.locator(".st-key-cm_headline [data-testid='stMetric']")
+        assert cards.count() == 4
+        assert "tuần 10/11–16/11 so với tuần trước" in cards.nth(1).inner_text()
+        clipped = page.evaluate("""() => Array.from(document.querySelectorAll(
+                '.st-key-cm_headline [data-testid="stMetric"] *'))
+            .filter(e => e.clientWidth > 0 && e.textContent.trim() && e.scrollWidth > e.clientWidth)
+            .map(e => [e.getAttribute('data-testid') || e.tagName, e.textContent, e.scrollWidth, e.clientWidth])""")
+        assert clipped == [], clipped
+        for i in range(4):
+            box = cards.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, box
+
+
 @pytest.mark.parametrize("username", list(ROLES))
 def test_no_english_on_any_page(app_url, username):
     with browser_page(1366, 768) as page:       # the issue's laptop screen

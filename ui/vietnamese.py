@@ -49,10 +49,19 @@ def plotly_config(**extra) -> dict:
     return {"locale": "vi", "locales": {"vi": PLOTLY_LOCALE}, "displaylogo": False, **extra}
 
 
+HEADLINE = "cm_headline"     # the overview's headline cards (st.container key: CSS class st-key-cm_headline)
+
 UPLOADER_CSS = """
 <style>
 .st-key-cm_warm_up { position: fixed !important; top: 0; left: 0; width: 320px; z-index: -1; visibility: hidden;
                     pointer-events: none; }
+/* The overview's headline cards: a label or the words beside a change ("tuần 10/11–16/11 so với tuần
+   trước") go on to a second line instead of ending in an ellipsis on a 1366-pixel screen (issue 13). */
+.st-key-cm_headline [data-testid="stMetric"] .stMarkdownEllipsis,
+.st-key-cm_headline [data-testid="stMetric"] .stMarkdownEllipsis p { white-space: normal; overflow: visible;
+    text-overflow: clip; }
+.st-key-cm_headline div:has(> [data-testid="stMetricDeltaDescription"]) { flex-wrap: wrap; row-gap: 0.2rem; }
+.st-key-cm_headline [data-testid="stMetricDelta"] { flex-shrink: 0; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button > div::after { content: "Chọn tệp"; margin-left: 0.35rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
