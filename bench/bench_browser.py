@@ -8,13 +8,14 @@ The real app is served by streamlit on the demo database (bench/out/demo.duckdb,
 - sign-in: from the click on "Đăng nhập" to the first page settled;
 - every page: from the click on its link in the sidebar to the page settled.
 "Settled": the address is the page's, the script has finished its run (the app's
-data-test-script-state is notRunning again after running) and no element is left stale from the
-previous page. Plotly's own drawing after that is not included. The first visit of a page (cold
-query caches) and later visits (warm) are reported separately, as the median over the rounds.
-"Drawn": as settled, and every chart, metric chart and table on the page drawn and painted (see
-DRAWN). CPU: the browser's main thread and the server process over the same interval, figures that
-hold up when the machine is shared (wall time does not). --typing N types the account and password
-over N seconds, as a person does, instead of filling them at once.
+data-test-script-state is notRunning again after running, or the page's address shows) and no
+element is left stale from the previous page. Plotly's own drawing after that is not included. The
+first visit of a page (cold query caches) and later visits (warm) are reported separately, as the
+median over the rounds.
+"Drawn": as settled, and every chart, metric chart and table on the page drawn and painted, a map
+once maplibre is idle (see DRAWN). CPU: the browser's main thread and the server process over the
+same interval, figures that hold up when the machine is shared (wall time does not). --typing N
+types the account and password over N seconds, as a person does, instead of filling them at once.
 Targets: every page ≤ 1.0 s after a click; sign-in to the first page ≤ 1.5 s.
 """
 from __future__ import annotations
@@ -54,7 +55,19 @@ DRAWN = """() => {
     const shown = (sel) => Array.from(main.querySelectorAll(sel)).filter(e => e.checkVisibility());
     return shown('[data-testid="stPlotlyChart"]').every(c => c.querySelector('.main-svg'))
         && shown('[data-testid="stMetricChart"]').every(c => c.querySelector('canvas, svg'))
-        && shown('[data-testid="stDataFrame"]').every(c => c.querySelector('canvas'));
+        && shown('[data-testid="stDataFrame"]').every(c => c.querySelector('canvas'))
+        && shown('[data-testid="stPlotlyChart"] .js-plotly-plot').every(gd => {
+            // a map (maplibre) is drawn when it is idle, as maplibre's own "idle" event says: its
+            // polygons are cut into tiles in web workers and painted over several frames after
+            // plotly's SVG layer exists (0.5-0.7 s here). Counting it drawn at the SVG billed that
+            // tail to the next click: Tiến độ after Bản đồ measured 1.0-3.0 s, 0.4-0.7 s after Tổng quan
+            const layout = gd._fullLayout || {};
+            return Object.keys(layout).filter(k => /^map[0-9]*$/.test(k)).every(k => {
+                const m = layout[k]._subplot && layout[k]._subplot.map;
+                return m && m.loaded() && !m.isMoving() && !m._frameRequest && !m._sourcesDirty
+                    && !m._styleDirty && !m._placementDirty && !m._repaint;
+            });
+        });
 }"""
 UNDRAWN = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] [data-testid="stSkeleton"], '
     + '[data-testid="stMain"] [data-testid="stPlotlyChart"], [data-testid="stMain"] [data-testid="stMetricChart"], '
@@ -75,7 +88,16 @@ WATCH = """() => {
     });
     window.__cmWatch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-RUNNING = "() => window.__cmRan === true"
+# The click's run has started, or is over: the attribute showed "running", or the app shows the page
+# asked for (its address changes only as the run's first messages are drawn) or the sidebar of a
+# signed-in person. When the watcher never saw "running" (the main thread busy, React drew the run's
+# start and end in one go), waiting for it ran into the 2 s guard: a page there after 0.5 s measured
+# 2.0 s or more. UNSEEN counts those clicks.
+RUNNING = """(path) => window.__cmRan === true || (path === null
+    ? !!document.querySelector('[data-testid="stSidebarNav"]')
+    : location.pathname.replace(/\\/$/, '') === path.replace(/\\/$/, ''))"""
+
+UNSEEN: list[bool] = []      # per click: the watcher never saw the run's "running"
 
 
 def demo_db() -> Path:
@@ -90,9 +112,10 @@ def demo_db() -> Path:
 def _settle(page, path: str | None, t0: float) -> tuple[float, float]:
     """(settled, drawn) seconds after t0."""
     try:   # the run starts a few ms after the click (WATCH sees it); a guard if it never shows
-        page.wait_for_function(RUNNING, timeout=2000, polling=10)
+        page.wait_for_function(RUNNING, arg=path, timeout=2000, polling=10)
     except Exception:  # noqa: BLE001 - batched away by the page: already finished
         pass
+    UNSEEN.append(not page.evaluate("() => window.__cmRan === true"))
     page.wait_for_function(SETTLED, arg=path, timeout=60000, polling=10)
     settled = time.perf_counter() - t0
     try:
@@ -194,6 +217,8 @@ def main() -> None:
         print(f"  {name:<24} {c[0]:7.2f} {c[1]:5.2f} {c[2]:7.2f} {c[3]:6.2f}   | "
               f"{_median(w, 0):7.2f} {_median(w, 1):5.2f} {_median(w, 2):7.2f} {_median(w, 3):6.2f}")
     print(f"slowest page drawn: {worst:.2f} s (target ≤ 1.0 s)")
+    print(f"clicks whose run the app's state never showed as running (told by the address): "
+          f"{sum(UNSEEN)} of {len(UNSEEN)}")
 
 
 if __name__ == "__main__":
