@@ -5,7 +5,8 @@ Polygons: the shipped 2025 communes (data/boundaries_2025.parquet, loaded at set
 imported file first, and the approximate cells, hatched, only where a unit has neither
 (CM_MAP_BOUNDARIES=approximate draws the cells everywhere). The page only reads.
 At 1366×768 the province and its class table fit the first screen: a fixed-height map fitted by the
-browser to the polygons, the class table (the legend, with swatches) beside it."""
+browser to the polygons, the class table (the legend, with swatches) beside it. The map is SVG (plotly
+geo), not MapLibre's WebGL: it is drawn with the page (ui/geo.py says why)."""
 from __future__ import annotations
 
 import math
@@ -71,7 +72,6 @@ PROGRESS_EDGES = [-0.15, 0.0, 0.15]
 PROGRESS_LABELS = ["chưa có kết quả (0%)", "chậm hơn 15 điểm", "chậm đến 15 điểm", "đạt, vượt đến 15 điểm",
                    "vượt hơn 15 điểm"]
 MAP_HEIGHT = 470   # px: with the title and the controls, the whole map fits a 1366×768 screen
-MAP_MIN_WIDTH = 520  # px: the map column is 528 px wide at 1366 pixels with the sidebar open
 
 
 NICE = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8)
@@ -228,7 +228,7 @@ data = unit_metrics(code, as_of, window, completion_phase)
 data = data.merge(polygons[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
 drawn = data[data["geojson"].notna()]
 # outlines simplified for the screen, once per set of polygons (ui/geo.py display_outlines)
-outlines, bounds = geo.display_outlines(tuple(drawn["unit_code"]), tuple(drawn["geojson"].astype(str)))
+outlines, _ = geo.display_outlines(tuple(drawn["unit_code"]), tuple(drawn["geojson"].astype(str)))
 fc = feature_collection(drawn[["unit_code", "unit_name"]].assign(geojson=drawn["unit_code"].map(outlines)))
 
 c_metric, c_notes = st.columns([2, 3], vertical_alignment="bottom")
@@ -299,7 +299,7 @@ for i, label in order:
     hover = HOVER.replace("<b>%{customdata[3]}</b>", "<b>" + geo.NO_DATA + "</b>") if i < 0 else HOVER
     fig.add_trace(geo.class_trace(fc, part["unit_code"], color, f"{label} ({len(part)})",
                                   customdata=_hover_rows(part), hovertemplate=hover,
-                                  legendrank=100 + (i if i >= 0 else 99)))
+                                  legendrank=100 + (i if i >= 0 else 99), svg=True))
 # approximate cells among real polygons are hatched; when every unit is a cell the caption says so
 approx = on_map[on_map["approximate"].astype(bool)]
 hatched = len(approx) if len(approx) < len(on_map) else 0
@@ -308,8 +308,7 @@ if hatched:
     fig.add_trace(geo.hatch_trace(approx["unit_code"].map(outlines).tolist(), "Ranh giới gần đúng"))
 if selected in set(on_map["unit_code"]):
     fig.add_trace(geo.outline_trace(fc, selected, names[selected]))
-geo.fitted_layout(fig, fc, MAP_HEIGHT, MAP_MIN_WIDTH, title=names.get(selected) if selected else None,
-                  bounds=bounds)
+geo.fitted_layout(fig, MAP_HEIGHT, title=names.get(selected) if selected else None)
 
 if metric == "lag":
     legend_when = f"ngày {vn_date(as_of)}"
@@ -336,7 +335,8 @@ else:
 col_map, col_detail = st.columns([3, 2], gap="medium")
 with col_map:
     st.plotly_chart(fig, width="stretch", key=event_key, on_select="rerun", selection_mode="points",
-                    config=plotly_config(scrollZoom=True, modeBarButtonsToRemove=["select2d", "lasso2d", "toImage"]))
+                    config=plotly_config(scrollZoom=True, modeBarButtonsToRemove=["select2d", "lasso2d", "toImage"],
+                                         topojsonURL=geo.OFFLINE_TOPOJSON))
     st.caption(boundary_note + " Bấm vào một xã để xem chi tiết; cuộn chuột để phóng to, kéo để di chuyển.")
 
 with col_detail:

@@ -14,18 +14,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WIDTH, HEIGHT = 1366, 768
 
-# The MapLibre view of the plotly chart and the extent of the polygons it draws (lon/lat).
+# The map's view (the chart's plot area) and the extent of the commune polygons drawn in it, in screen
+# pixels (the map is SVG, plotly geo: ui/geo.py).
 VIEW_JS = """() => {
   const gd = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
-  const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-  if (!sub || !sub.map) return null;
-  const b = sub.map.getBounds();
-  let x0 = 180, y0 = 90, x1 = -180, y1 = -90;
-  const walk = (c) => { if (typeof c[0] === 'number') { x0 = Math.min(x0, c[0]); x1 = Math.max(x1, c[0]);
-                        y0 = Math.min(y0, c[1]); y1 = Math.max(y1, c[1]); } else c.forEach(walk); };
-  for (const t of gd.data) if (t.geojson && t.hoverinfo !== 'skip')
-    for (const f of t.geojson.features) walk(f.geometry.coordinates);
-  return {view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], data: [x0, y0, x1, y1]};
+  const paths = gd ? Array.from(gd.querySelectorAll('.choroplethlocation')) : [];
+  if (!paths.length) return null;
+  const b = gd.getBoundingClientRect();
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const p of paths) { const r = p.getBoundingClientRect();
+    x0 = Math.min(x0, r.left); y0 = Math.min(y0, r.top); x1 = Math.max(x1, r.right); y1 = Math.max(y1, r.bottom); }
+  return {view: [b.left, b.top, b.right, b.bottom], data: [x0, y0, x1, y1]};
 }"""
 
 
@@ -50,7 +49,7 @@ def _open_map(page, url):
     page.get_by_test_id("stSidebarNav").get_by_text("Bản đồ", exact=True).click()
     wait_for_app(page)
     page.wait_for_function(f"({VIEW_JS})() !== null", timeout=30000)
-    page.wait_for_timeout(1000)  # the fit to the polygons runs after the first paint
+    page.wait_for_timeout(500)  # hover and click handlers attached
 
 
 def _inside_viewport(box) -> bool:

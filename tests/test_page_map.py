@@ -92,7 +92,7 @@ def _figure(at) -> dict:
 
 def _classes(fig: dict) -> list[dict]:
     """The class traces (one per class), without the hatching and the selected commune's outline."""
-    return [t for t in fig["data"] if t["type"] == "choroplethmap" and t.get("hoverinfo") != "skip"]
+    return [t for t in fig["data"] if t["type"] == "choropleth" and t.get("hoverinfo") != "skip"]
 
 
 def _features(fig: dict) -> list[str]:
@@ -117,16 +117,18 @@ def test_every_commune_of_daklak_is_drawn_once(map_db, monkeypatch, expected):
     assert len(features) == len(set(features)) == len(communes) == 102
     assert set(features) == set(communes)
     assert sorted(loc for t in _classes(fig) for loc in t["locations"]) == sorted(communes)
-    assert fig["layout"]["map"]["style"] == "white-bg"  # no tile server: the map reads offline
+    # no tile server nor base map, and plotly's world outline is an empty one given in place: the map
+    # reads offline (the SVG map, ui/geo.py)
+    assert fig["layout"]["geo"]["visible"] is False
+    assert json.loads(at.get("plotly_chart")[0].proto.config)["topojsonURL"].startswith("data:")
     # the view holds the whole province at the map's size on a 1366-pixel screen (checked in the browser
-    # by test_e2e_map): centred on it
-    centre = fig["layout"]["map"]["center"]
-    assert 107.5 < centre["lon"] < 109.5 and 12.1 < centre["lat"] < 13.7
+    # by test_e2e_map): fitted to the communes drawn
+    assert fig["layout"]["geo"]["fitbounds"] == "locations"
     # real polygons, with their attribution; no hatching (every commune has one)
     captions = " ".join(c.value for c in at.caption)
     assert "vietnamese-provinces-database" in captions and "giấy phép MIT" in captions
     assert "sapnhap.bando.com.vn" in captions
-    assert not [t for t in fig["data"] if t["type"] == "scattermap"]
+    assert not [t for t in fig["data"] if t["type"] == "scattergeo"]
     points = [len(json.dumps(f["geometry"])) for t in _classes(fig) for f in t["geojson"]["features"]]
     assert sorted(points)[51] > 1500  # detailed outlines, not Voronoi cells of a few dozen points
     # the default: the overview's current-phase progress against the expected pace, five classes
@@ -311,7 +313,7 @@ def test_choosing_a_commune_names_and_outlines_it_on_the_map(map_db, monkeypatch
     unit = units.index[10]
     at = _app(map_db, monkeypatch, map_unit=unit)
     fig = _figure(at)
-    outline = [t for t in fig["data"] if t["type"] == "choroplethmap" and t.get("hoverinfo") == "skip"]
+    outline = [t for t in fig["data"] if t["type"] == "choropleth" and t.get("hoverinfo") == "skip"]
     assert len(outline) == 1 and outline[0]["locations"] == [unit]
     assert [a["text"] for a in fig["layout"]["annotations"]] == [units.loc[unit, "unit_name"]]
     # names on hover: every class trace's hover starts with the commune's name
@@ -339,7 +341,7 @@ def test_a_commune_without_a_polygon_is_its_approximate_cell_hatched(one_missing
     at = _app(missing_db, monkeypatch)
     fig = _figure(at)
     assert sorted(_features(fig)).count(unit) == 1 and len(_features(fig)) == 102
-    hatch = [t for t in fig["data"] if t["type"] == "scattermap"]
+    hatch = [t for t in fig["data"] if t["type"] == "scattergeo"]
     assert len(hatch) == 1 and len([x for x in hatch[0]["lon"] if x is not None]) >= 10
     cell = next(f for t in _classes(fig) for f in t["geojson"]["features"] if f["id"] == unit)
     lines = [(x, y) for x, y in zip(hatch[0]["lon"], hatch[0]["lat"]) if x is not None]
@@ -356,7 +358,7 @@ def test_the_setting_switches_back_to_the_approximate_cells(map_db, monkeypatch,
     fig = _figure(at)
     assert len(_features(fig)) == 102
     assert any("Ranh giới gần đúng (dựng từ tọa độ trung tâm)" in c.value for c in at.caption)
-    assert not [t for t in fig["data"] if t["type"] == "scattermap"]  # all cells: nothing to tell apart
+    assert not [t for t in fig["data"] if t["type"] == "scattergeo"]  # all cells: nothing to tell apart
     drawn = {f["id"]: f["geometry"] for t in _classes(fig) for f in t["geojson"]["features"]}
     # the stored cells, simplified for the screen (issue 13): within about a pixel of the fitted view
     import shapely

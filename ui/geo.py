@@ -1,6 +1,13 @@
 """Map figures shared by the map page and the boundary preview of the settings page: polygons on a
-plain white background (map_style "white-bg": no tile server, so the map reads offline), one trace per
-class so that the legend lists readable classes, and a view that fits the polygons."""
+plain white background (no tile server, so the map reads offline), one trace per class so that the
+legend lists readable classes, and a view that fits the polygons.
+
+The map page draws in SVG (plotly's geo: `svg=True`), the settings preview with MapLibre (WebGL). In
+the browser the map page's MapLibre map cost a WebGL context, its shaders compiled on every visit, a
+worker tiling the polygons and, without a GPU (software GL), ~0.4 s of the GPU process per click: the
+map was drawn 0.3-0.5 s after the page's run was over (issue 13). A hundred SVG paths are drawn with
+the page.
+"""
 from __future__ import annotations
 
 import html
@@ -97,20 +104,20 @@ def hatch_lines(geojsons: Sequence[str], per_unit: int = 9) -> tuple[list, list]
     return lons, lats
 
 
-def hatch_trace(geojsons: Sequence[str], name: str) -> go.Scattermap:
-    """The hatching of approximate cells as one line trace, listed in no legend, answering no hover."""
+def hatch_trace(geojsons: Sequence[str], name: str) -> go.Scattergeo:
+    """The hatching of approximate cells as one line trace (SVG map), listed in no legend, answering no hover."""
     lons, lats = hatch_lines(geojsons)
-    return go.Scattermap(lon=lons, lat=lats, mode="lines", line=dict(color=HATCH_COLOR, width=1),
+    return go.Scattergeo(lon=lons, lat=lats, mode="lines", line=dict(color=HATCH_COLOR, width=1),
                          name=name, showlegend=False, hoverinfo="skip")
 
 
-def outline_trace(fc: dict, code: str, name: str) -> go.Choroplethmap:
-    """A thick outline around one unit (the selected commune), over the class fills."""
+def outline_trace(fc: dict, code: str, name: str) -> go.Choropleth:
+    """A thick outline around one unit (the selected commune, SVG map), over the class fills."""
     own = {"type": "FeatureCollection", "features": [f for f in fc["features"] if f.get("id") == code]}
-    return go.Choroplethmap(
-        geojson=own, locations=[code], z=[1], colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-        showscale=False, name=name, showlegend=False, hoverinfo="skip",
-        marker=dict(opacity=1.0, line=dict(color="#1a1a1a", width=3)),
+    return go.Choropleth(
+        geojson=own, locations=[code], z=[1], featureidkey="id",
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, name=name, showlegend=False,
+        hoverinfo="skip", marker=dict(opacity=1.0, line=dict(color="#1a1a1a", width=3)),
     )
 
 
@@ -160,14 +167,17 @@ def fit_height(bounds, width_px: int = 540, lo: int = 380, hi: int = 640) -> int
 
 
 def class_trace(fc: dict, codes: Sequence[str], color: str, name: str, *, customdata=None,
-                hovertemplate: str | None = None, legendrank: int = 1000, opacity: float = 0.9) -> go.Choroplethmap:
+                hovertemplate: str | None = None, legendrank: int = 1000, opacity: float = 0.9,
+                svg: bool = False) -> go.Choroplethmap | go.Choropleth:
     """The polygons of `codes` (feature ids of fc) in one color, as one legend entry. The trace carries
-    only its own features, so that the figure holds each polygon once."""
+    only its own features, so that the figure holds each polygon once. svg: for a geo (SVG) map
+    (fitted_layout), else a MapLibre one (layout)."""
     codes = list(codes)
     wanted = set(codes)
     own = {"type": "FeatureCollection", "features": [f for f in fc["features"] if f.get("id") in wanted]}
-    return go.Choroplethmap(
-        geojson=own, locations=codes, z=[1] * len(codes),
+    kind = go.Choropleth if svg else go.Choroplethmap
+    return kind(
+        geojson=own, locations=codes, z=[1] * len(codes), featureidkey="id",
         colorscale=[[0, color], [1, color]], zmin=0, zmax=1, showscale=False,
         name=name, showlegend=True, legendrank=legendrank,
         marker=dict(opacity=opacity, line=dict(color=EDGE_COLOR, width=0.5)),
@@ -195,17 +205,22 @@ def layout(fig: go.Figure, fc: dict, width_px: int = 540, legend_title: str | No
     return fig
 
 
-def fitted_layout(fig: go.Figure, fc: dict, height: int, min_width: int, title: str | None = None,
-                  bounds: tuple | None = None) -> go.Figure:
-    """A white map of a fixed height whose view holds every polygon of fc when the chart is at least
-    min_width pixels wide (the narrowest the page gives it on a 1366-pixel screen): wider screens only add
-    margin left and right, so no commune is ever cut at the edges. An optional title (the selected
-    commune) in the top left corner. (Streamlit's plotly.js does not fit map views by itself.) bounds:
-    those of fc when known (display_outlines), not walked again."""
+# Plotly's geo fetches a world outline (cdn.plot.ly/un/world_110m.json) for any choropleth, even with
+# every base layer hidden, and draws nothing until it has it: offline, the map stayed blank. An empty
+# topology given as a data: URL (the config's topojsonURL; plotly appends "/world_110m.json", a
+# fragment here) is what it fetches instead, without a network.
+OFFLINE_TOPOJSON = ("data:application/json,%7B%22type%22%3A%22Topology%22%2C%22objects%22%3A%7B%7D%2C"
+                    "%22arcs%22%3A%5B%5D%7D#")
+
+
+def fitted_layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    """A white SVG map (plotly geo, Mercator, no base layers) of a fixed height whose view holds every
+    polygon at any width (fitbounds), so no commune is ever cut at the edges. An optional title (the
+    selected commune) in the top left corner. Draw it with config topojsonURL=OFFLINE_TOPOJSON."""
     fig.update_layout(
-        map_style="white-bg", **view(bounds or bounds_of(fc), width_px=min_width, height_px=height), height=height,
-        margin=dict(l=0, r=0, t=0, b=0), showlegend=False, clickmode="event+select", dragmode=False,
-        paper_bgcolor="white", hoverlabel=dict(font_size=13, align="left"),
+        geo=dict(visible=False, fitbounds="locations", projection_type="mercator", bgcolor="white"),
+        height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, clickmode="event+select",
+        dragmode="pan", paper_bgcolor="white", hoverlabel=dict(font_size=13, align="left"),
     )
     if title:
         fig.add_annotation(text=html.escape(title), xref="paper", yref="paper", x=0.01, y=0.99, xanchor="left",

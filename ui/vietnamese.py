@@ -27,6 +27,8 @@ PLOTLY_LOCALE = {
                    "Pan": "Kéo", "Zoom": "Phóng vùng", "Box Select": "Chọn vùng",
                    "Lasso Select": "Chọn tự do", "Reset view": "Đặt lại khung nhìn",
                    "Reset views": "Đặt lại khung nhìn", "Toggle Spike Lines": "Bật/tắt đường gióng",
+                   # the SVG map's (plotly geo) buttons
+                   "Reset": "Đặt lại khung nhìn", "Toggle show closest data on hover": "Bật/tắt hiện số liệu khi rê chuột",
                    "Show closest data on hover": "Hiện điểm gần nhất khi rê chuột",
                    "Compare data on hover": "So sánh số liệu khi rê chuột"},
     "format": {"days": DAYS, "shortDays": SHORT_DAYS, "months": MONTHS, "shortMonths": SHORT_MONTHS,
