@@ -221,3 +221,26 @@ def trend_metric(where, label: str, value, delta, trend, trend_title: str, **met
         drawing = sparkline(trend, trend_title)
         if drawing:
             st.html(drawing)
+
+
+def bar_list_html(rows, heading: tuple[str, str], note: str = "") -> str:
+    """A short horizontal bar chart as plain HTML (an HTML string for st.html): one row per
+    (label, value, colour, tooltip), the bar scaled to the largest value, the number at its end.
+    For a handful of bars (the lagging rules) a plotly chart cost the browser ~50 ms of drawing per
+    visit (issue 13); this costs no script. heading: the two columns' titles."""
+    rows = list(rows)
+    top = max([float(v) for _, v, _, _ in rows] + [1.0])
+    cells = []
+    for label, value, color, tip in rows:
+        width = 100 * float(value) / top
+        cells.append(
+            f'<div title="{html.escape(tip)}">{html.escape(label)}</div>'
+            f'<div title="{html.escape(tip)}" style="background:#f0f2f6;border-radius:3px;height:18px">'
+            f'<div style="width:{width:.1f}%;height:100%;background:{color};border-radius:3px"></div></div>'
+            f'<div style="text-align:right;font-weight:600">{vn_number(value)}</div>')
+    head = (f'<div style="color:#666">{html.escape(heading[0])}</div><div style="color:#666">'
+            f'{html.escape(heading[1])}</div><div></div>')
+    foot = f'<div style="color:#666;margin-top:4px">{html.escape(note)}</div>' if note else ""
+    return (f'<div class="cm-bars" style="font-size:0.875rem;line-height:1.4"><div style="display:grid;'
+            f'grid-template-columns:minmax(9rem,max-content) 1fr 2.5rem;gap:6px 12px;align-items:center">'
+            f'{head}{"".join(cells)}</div>{foot}</div>')
