@@ -6,7 +6,7 @@ ui/session.py) beside Streamlit's. Every script run executes it as "__main__": m
 import streamlit as st
 
 from loaders import api
-from ui import session
+from ui import later, session
 from ui.common import connection, current_user, new_run, shared_connection, sign_out
 from ui.vietnamese import apply_page_style
 
@@ -64,6 +64,7 @@ def main() -> None:
     st.set_page_config(page_title="Theo dõi công tác tuyên truyền", page_icon=":material/campaign:", layout="wide")
     apply_page_style()
     new_run()
+    later.new_run()
     user = current_user()
     session.write_cookie()
     if user is None:
@@ -79,6 +80,7 @@ def main() -> None:
             st.stop()
         allowed = [k for keys in NAVIGATION[user.role].values() for k in keys]
         wanted = st.session_state.pop("auth_wanted", None)
+        later.signed_in()       # the first page draws its first screen first (ui/later.py)
         st.switch_page(pages[wanted if wanted in allowed else allowed[0]])
 
     sections = {name: [_page(k) for k in keys] for name, keys in NAVIGATION[user.role].items()}

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui import later
 from ui.briefing import briefing_buttons
 from ui.common import campaign_sidebar, phase_sidebar, q, vn_date, vn_number, vn_percent
 from ui.charts import (FONT, GROUP_COLORS, HELP, PLATFORM_COLORS, PLATFORM_NAMES, count_delta,
@@ -138,150 +139,159 @@ st.page_link("pages/lagging.py", label="Xem toàn bộ danh sách, lọc theo l�
 
 # ---------------------------------------------------------------------------------------------
 # 1. Phase progress against the expected pace
-st.subheader((f"Tiến độ {phase_label}" if phase_label and not pd.isna(phase_label) else "Tiến độ các đợt")
-             + f" đến ngày {vn_date(as_of)}")
-if phase_no is None or row.empty:
-    st.info("Đợt này chưa bắt đầu vào ngày đang xem: chưa có tiến độ để so sánh.")
-else:
-    c2, c3, c4 = st.columns(3)
-    c2.metric("Mức cần đạt", vn_percent(r["expected"]),
-              help=HELP["expected"] + f" Ngày đang xem: {vn_date(as_of)}.", border=True)
-    gap = round(100 * (r["completion"] - r["expected"]))
-    c3.metric("Cao hơn mức cần đạt" if gap >= 0 else "Thấp hơn mức cần đạt", f"{abs(gap)} điểm %",
-              help="Mức hoàn thành đợt trừ mức cần đạt, tính bằng điểm phần trăm.", border=True)
-    on_track_delta = pct_points(r["share_on_track"], None if before is None else before["share_on_track"])
-    c4.metric("Đơn vị đạt mức cần đạt", vn_percent(r["share_on_track"]), on_track_delta,
-              **steady(on_track_delta), help=HELP["share_on_track"] + " Mũi tên: so với 7 ngày trước.",
-              border=True, delta_description=f"{int(r['units_on_track'])}/{int(r['units'])} đơn vị "
-                                             "(cả sở, ngành)")
+def phase_progress() -> None:
+    st.subheader((f"Tiến độ {phase_label}" if phase_label and not pd.isna(phase_label) else "Tiến độ các đợt")
+                 + f" đến ngày {vn_date(as_of)}")
+    if phase_no is None or row.empty:
+        st.info("Đợt này chưa bắt đầu vào ngày đang xem: chưa có tiến độ để so sánh.")
+    else:
+        c2, c3, c4 = st.columns(3)
+        c2.metric("Mức cần đạt", vn_percent(r["expected"]),
+                  help=HELP["expected"] + f" Ngày đang xem: {vn_date(as_of)}.", border=True)
+        gap = round(100 * (r["completion"] - r["expected"]))
+        c3.metric("Cao hơn mức cần đạt" if gap >= 0 else "Thấp hơn mức cần đạt", f"{abs(gap)} điểm %",
+                  help="Mức hoàn thành đợt trừ mức cần đạt, tính bằng điểm phần trăm.", border=True)
+        on_track_delta = pct_points(r["share_on_track"], None if before is None else before["share_on_track"])
+        c4.metric("Đơn vị đạt mức cần đạt", vn_percent(r["share_on_track"]), on_track_delta,
+                  **steady(on_track_delta), help=HELP["share_on_track"] + " Mũi tên: so với 7 ngày trước.",
+                  border=True, delta_description=f"{int(r['units_on_track'])}/{int(r['units'])} đơn vị "
+                                                 "(cả sở, ngành)")
 
-    # every started phase: completion as a bar, the expected pace as a marker
-    bars = province.sort_values("phase_number")
-    fig = go.Figure()
-    fig.add_bar(
-        y=bars["phase_name"], x=100 * bars["completion"], orientation="h", name="Mức hoàn thành",
-        marker_color=["#1565c0" if c >= e else "#e65100" for c, e in zip(bars["completion"], bars["expected"])],
-        text=[vn_percent(c) for c in bars["completion"]], textposition="inside", insidetextanchor="end",
-        customdata=[[vn_percent(c), vn_percent(e), f"{int(u)}/{int(n)}"] for c, e, u, n in
-                    zip(bars["completion"], bars["expected"], bars["units_on_track"], bars["units"])],
-        hovertemplate="<b>%{y}</b><br>Hoàn thành: %{customdata[0]}<br>Cần đạt: %{customdata[1]}"
-                      "<br>Đơn vị đạt tiến độ: %{customdata[2]}<extra></extra>",
-    )
-    fig.add_scatter(
-        y=bars["phase_name"], x=100 * bars["expected"], mode="markers", name="Mức cần đạt",
-        marker=dict(symbol="line-ns", size=34, line=dict(width=4, color="#222")),
-        hovertemplate="Mức cần đạt: %{x:.0f}%<extra></extra>",
-    )
-    fig.update_layout(height=90 + 60 * len(bars), margin=dict(l=10, r=10, t=10, b=10), font=FONT,
-                      legend=dict(orientation="h", y=-0.25), barmode="overlay", separators=",.")
-    fig.update_xaxes(range=[0, 105], ticksuffix="%", title=None)
-    fig.update_yaxes(autorange="reversed", title=None)
-    st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
-    st.caption("Thanh xanh: đạt hoặc vượt mức cần đạt; thanh cam: chậm hơn. Vạch đen: mức cần đạt "
-               "(phần thời gian của đợt đã trôi qua).")
+        # every started phase: completion as a bar, the expected pace as a marker
+        bars = province.sort_values("phase_number")
+        fig = go.Figure()
+        fig.add_bar(
+            y=bars["phase_name"], x=100 * bars["completion"], orientation="h", name="Mức hoàn thành",
+            marker_color=["#1565c0" if c >= e else "#e65100" for c, e in zip(bars["completion"], bars["expected"])],
+            text=[vn_percent(c) for c in bars["completion"]], textposition="inside", insidetextanchor="end",
+            customdata=[[vn_percent(c), vn_percent(e), f"{int(u)}/{int(n)}"] for c, e, u, n in
+                        zip(bars["completion"], bars["expected"], bars["units_on_track"], bars["units"])],
+            hovertemplate="<b>%{y}</b><br>Hoàn thành: %{customdata[0]}<br>Cần đạt: %{customdata[1]}"
+                          "<br>Đơn vị đạt tiến độ: %{customdata[2]}<extra></extra>",
+        )
+        fig.add_scatter(
+            y=bars["phase_name"], x=100 * bars["expected"], mode="markers", name="Mức cần đạt",
+            marker=dict(symbol="line-ns", size=34, line=dict(width=4, color="#222")),
+            hovertemplate="Mức cần đạt: %{x:.0f}%<extra></extra>",
+        )
+        fig.update_layout(height=90 + 60 * len(bars), margin=dict(l=10, r=10, t=10, b=10), font=FONT,
+                          legend=dict(orientation="h", y=-0.25), barmode="overlay", separators=",.")
+        fig.update_xaxes(range=[0, 105], ticksuffix="%", title=None)
+        fig.update_yaxes(autorange="reversed", title=None)
+        st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
+        st.caption("Thanh xanh: đạt hoặc vượt mức cần đạt; thanh cam: chậm hơn. Vạch đen: mức cần đạt "
+                   "(phần thời gian của đợt đã trôi qua).")
+
 
 # ---------------------------------------------------------------------------------------------
 # 2. Reporting: the latest due week and the trend
-if weeks.empty:
-    st.subheader("Nộp báo cáo")
-    st.info("Chưa có tuần nào đến hạn nộp báo cáo.")
-else:
-    last = weeks.iloc[-1]
-    st.subheader(f"Nộp báo cáo — tuần {last['week_label']} (tuần gần nhất đã đến hạn)")
-    before = weeks.iloc[-2] if len(weeks) > 1 else None
-    c2, c3 = st.columns(2)
-    trend_metric(c2, "Tỷ lệ nộp đúng hạn", vn_percent(last["on_time_rate"], 1),
-                 pct_points(last["on_time_rate"], None if before is None else before["on_time_rate"]),
-                 100 * weeks["on_time_rate"], _trend_title("Tỷ lệ nộp đúng hạn", weeks["on_time_rate"]),
-                 help=HELP["on_time_rate"] + f" Tuần {last['week_label']}: {int(last['on_time'])}/"
-                      f"{int(last['expected'])} báo cáo đúng hạn. Mũi tên: so với tuần trước.")
-    c3.metric("Nộp từ đầu kế hoạch", vn_percent(summary["reporting_rate"], 1),
-              pct_points(summary["reporting_rate"], None if prev is None else prev["reporting_rate"]),
-              help=HELP["reporting_rate"] + f" Từ đầu kế hoạch: {vn_number(summary['received'])}/"
-                   f"{vn_number(summary['expected'])} báo cáo, {int(summary['weeks_due'])} tuần đã đến hạn.",
-              border=True)
+def reporting() -> None:
+    if weeks.empty:
+        st.subheader("Nộp báo cáo")
+        st.info("Chưa có tuần nào đến hạn nộp báo cáo.")
+    else:
+        last = weeks.iloc[-1]
+        st.subheader(f"Nộp báo cáo — tuần {last['week_label']} (tuần gần nhất đã đến hạn)")
+        before = weeks.iloc[-2] if len(weeks) > 1 else None
+        c2, c3 = st.columns(2)
+        trend_metric(c2, "Tỷ lệ nộp đúng hạn", vn_percent(last["on_time_rate"], 1),
+                     pct_points(last["on_time_rate"], None if before is None else before["on_time_rate"]),
+                     100 * weeks["on_time_rate"], _trend_title("Tỷ lệ nộp đúng hạn", weeks["on_time_rate"]),
+                     help=HELP["on_time_rate"] + f" Tuần {last['week_label']}: {int(last['on_time'])}/"
+                          f"{int(last['expected'])} báo cáo đúng hạn. Mũi tên: so với tuần trước.")
+        c3.metric("Nộp từ đầu kế hoạch", vn_percent(summary["reporting_rate"], 1),
+                  pct_points(summary["reporting_rate"], None if prev is None else prev["reporting_rate"]),
+                  help=HELP["reporting_rate"] + f" Từ đầu kế hoạch: {vn_number(summary['received'])}/"
+                       f"{vn_number(summary['expected'])} báo cáo, {int(summary['weeks_due'])} tuần đã đến hạn.",
+                  border=True)
 
-    fig = go.Figure()
-    x = weeks["week_label"]
-    fig.add_scatter(x=x, y=100 * weeks["reporting_rate"], mode="lines+markers", name="Nộp báo cáo",
-                    line=dict(color="#1565c0", width=3),
-                    customdata=weeks[["received", "expected"]].to_numpy(),
-                    hovertemplate="Tuần %{x}<br>Nộp báo cáo: %{y:.1f}% (%{customdata[0]}/%{customdata[1]})"
-                                  "<extra></extra>")
-    fig.add_scatter(x=x, y=100 * weeks["on_time_rate"], mode="lines+markers", name="Nộp đúng hạn",
-                    line=dict(color="#2e7d32", width=3, dash="dot"),
-                    customdata=weeks[["on_time", "expected"]].to_numpy(),
-                    hovertemplate="Tuần %{x}<br>Đúng hạn: %{y:.1f}% (%{customdata[0]}/%{customdata[1]})"
-                                  "<extra></extra>")
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), font=FONT, separators=",.",
-                      legend=dict(orientation="h", y=1.12), hovermode="x unified")
-    fig.update_yaxes(range=[0, 102], ticksuffix="%", title=None)
-    fig.update_xaxes(title=None, type="category")
-    st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
+        fig = go.Figure()
+        x = weeks["week_label"]
+        fig.add_scatter(x=x, y=100 * weeks["reporting_rate"], mode="lines+markers", name="Nộp báo cáo",
+                        line=dict(color="#1565c0", width=3),
+                        customdata=weeks[["received", "expected"]].to_numpy(),
+                        hovertemplate="Tuần %{x}<br>Nộp báo cáo: %{y:.1f}% (%{customdata[0]}/%{customdata[1]})"
+                                      "<extra></extra>")
+        fig.add_scatter(x=x, y=100 * weeks["on_time_rate"], mode="lines+markers", name="Nộp đúng hạn",
+                        line=dict(color="#2e7d32", width=3, dash="dot"),
+                        customdata=weeks[["on_time", "expected"]].to_numpy(),
+                        hovertemplate="Tuần %{x}<br>Đúng hạn: %{y:.1f}% (%{customdata[0]}/%{customdata[1]})"
+                                      "<extra></extra>")
+        fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), font=FONT, separators=",.",
+                          legend=dict(orientation="h", y=1.12), hovermode="x unified")
+        fig.update_yaxes(range=[0, 102], ticksuffix="%", title=None)
+        fig.update_xaxes(title=None, type="category")
+        st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
+
 
 # ---------------------------------------------------------------------------------------------
 # 3. Coverage by channel group and posting counts by platform, in the chosen window
-window = phase_no if phase else 0
-window_name = phase["phase_name"] if phase else "toàn kế hoạch"
-left, right = st.columns(2)
-with left:
-    st.subheader(f"Độ phủ theo hình thức — {window_name}")
-    cov = q("coverage_by_group", campaign=code, as_of=as_of)
-    cov = cov[(cov["unit_scope"] == "commune") & (cov["phase_number"] == window)]
-    if cov.empty:
-        st.info("Chưa có số liệu độ phủ cho khoảng thời gian này.")
-    else:
-        st.metric("Độ phủ kênh trung bình của xã, phường (đợt hiện tại)",
-                  vn_percent(summary["commune_coverage"]),
-                  pct_points(summary["commune_coverage"], None if prev is None else prev["commune_coverage"])
-                  if prev is not None and prev["phase_number"] == summary["phase_number"] else None,
-                  help=HELP["commune_coverage"])
-        cov = cov.sort_values("coverage")
-        fig = go.Figure(go.Bar(
-            y=cov["group_name"], x=100 * cov["coverage"], orientation="h",
-            marker_color=[GROUP_COLORS.get(g, "#888") for g in cov["group_code"]],
-            text=[vn_percent(v) for v in cov["coverage"]], textposition="outside",
-            customdata=cov[["units_active", "units_assigned"]].to_numpy(),
-            hovertemplate="<b>%{y}</b><br>%{customdata[0]}/%{customdata[1]} xã, phường được giao có hoạt động"
-                          "<extra></extra>",
-        ))
-        fig.update_layout(height=80 + 45 * len(cov), margin=dict(l=10, r=30, t=10, b=10), font=FONT)
-        fig.update_xaxes(range=[0, 115], ticksuffix="%", title=None)
-        fig.update_yaxes(title=None)
-        st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
-        st.caption(HELP["group_coverage"].replace("**", ""))
-with right:
-    st.subheader(f"Số tin, bài theo nền tảng — {window_name}")
-    posts = q("posting_counts", campaign=code, as_of=as_of)
-    posts = posts[posts["phase_number"] == window]
-    by_platform = (posts.groupby(["indicator_code", "indicator_name"], as_index=False, sort=False)["posts"].sum()
-                   .sort_values("posts"))
-    total = by_platform["posts"].sum()
-    p1, p2 = st.columns(2)
-    total_prev = None
-    if has_prev:
-        pp = q("posting_counts", campaign=code, as_of=prev_day)
-        pp = pp[pp["phase_number"] == window]
-        total_prev = pp["posts"].sum() if len(pp) else None
-    p1.metric("Tổng số tin, bài", vn_number(total), count_delta(total, total_prev), help=HELP["posts"])
-    p2.metric("Bài không trùng", vn_number(summary["unique_posts"]),
-              count_delta(summary["unique_posts"], None if prev is None else prev["unique_posts"]),
-              help=HELP["unique_posts"])
-    if total == 0:
-        st.info("Chưa có tin, bài nào được báo cáo trong khoảng thời gian này.")
-    else:
-        names = by_platform["indicator_code"].map(PLATFORM_NAMES).fillna(by_platform["indicator_name"])
-        fig = go.Figure(go.Bar(
-            y=names, x=by_platform["posts"], orientation="h",
-            marker_color=[PLATFORM_COLORS.get(c, "#888") for c in by_platform["indicator_code"]],
-            text=[vn_number(v) for v in by_platform["posts"]], textposition="outside",
-            customdata=by_platform[["indicator_name"]].to_numpy(),
-            hovertemplate="<b>%{customdata[0]}</b><br>%{x:,.0f} tin, bài<extra></extra>",
-        ))
-        fig.update_layout(height=80 + 45 * len(by_platform), margin=dict(l=10, r=40, t=10, b=10),
-                          font=FONT, separators=",.")
-        fig.update_xaxes(title=None, range=[0, 1.18 * by_platform["posts"].max()])
-        fig.update_yaxes(title=None)
-        st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
-        st.caption("Tin, bài của mọi đơn vị báo cáo; báo cáo nhiều tuần được chia đều theo ngày.")
+def coverage_and_posts() -> None:
+    window = phase_no if phase else 0
+    window_name = phase["phase_name"] if phase else "toàn kế hoạch"
+    left, right = st.columns(2)
+    with left:
+        st.subheader(f"Độ phủ theo hình thức — {window_name}")
+        cov = q("coverage_by_group", campaign=code, as_of=as_of)
+        cov = cov[(cov["unit_scope"] == "commune") & (cov["phase_number"] == window)]
+        if cov.empty:
+            st.info("Chưa có số liệu độ phủ cho khoảng thời gian này.")
+        else:
+            st.metric("Độ phủ kênh trung bình của xã, phường (đợt hiện tại)",
+                      vn_percent(summary["commune_coverage"]),
+                      pct_points(summary["commune_coverage"], None if prev is None else prev["commune_coverage"])
+                      if prev is not None and prev["phase_number"] == summary["phase_number"] else None,
+                      help=HELP["commune_coverage"])
+            cov = cov.sort_values("coverage")
+            fig = go.Figure(go.Bar(
+                y=cov["group_name"], x=100 * cov["coverage"], orientation="h",
+                marker_color=[GROUP_COLORS.get(g, "#888") for g in cov["group_code"]],
+                text=[vn_percent(v) for v in cov["coverage"]], textposition="outside",
+                customdata=cov[["units_active", "units_assigned"]].to_numpy(),
+                hovertemplate="<b>%{y}</b><br>%{customdata[0]}/%{customdata[1]} xã, phường được giao có hoạt động"
+                              "<extra></extra>",
+            ))
+            fig.update_layout(height=80 + 45 * len(cov), margin=dict(l=10, r=30, t=10, b=10), font=FONT)
+            fig.update_xaxes(range=[0, 115], ticksuffix="%", title=None)
+            fig.update_yaxes(title=None)
+            st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
+            st.caption(HELP["group_coverage"].replace("**", ""))
+    with right:
+        st.subheader(f"Số tin, bài theo nền tảng — {window_name}")
+        posts = q("posting_counts", campaign=code, as_of=as_of)
+        posts = posts[posts["phase_number"] == window]
+        by_platform = (posts.groupby(["indicator_code", "indicator_name"], as_index=False, sort=False)["posts"].sum()
+                       .sort_values("posts"))
+        total = by_platform["posts"].sum()
+        p1, p2 = st.columns(2)
+        total_prev = None
+        if has_prev:
+            pp = q("posting_counts", campaign=code, as_of=prev_day)
+            pp = pp[pp["phase_number"] == window]
+            total_prev = pp["posts"].sum() if len(pp) else None
+        p1.metric("Tổng số tin, bài", vn_number(total), count_delta(total, total_prev), help=HELP["posts"])
+        p2.metric("Bài không trùng", vn_number(summary["unique_posts"]),
+                  count_delta(summary["unique_posts"], None if prev is None else prev["unique_posts"]),
+                  help=HELP["unique_posts"])
+        if total == 0:
+            st.info("Chưa có tin, bài nào được báo cáo trong khoảng thời gian này.")
+        else:
+            names = by_platform["indicator_code"].map(PLATFORM_NAMES).fillna(by_platform["indicator_name"])
+            fig = go.Figure(go.Bar(
+                y=names, x=by_platform["posts"], orientation="h",
+                marker_color=[PLATFORM_COLORS.get(c, "#888") for c in by_platform["indicator_code"]],
+                text=[vn_number(v) for v in by_platform["posts"]], textposition="outside",
+                customdata=by_platform[["indicator_name"]].to_numpy(),
+                hovertemplate="<b>%{customdata[0]}</b><br>%{x:,.0f} tin, bài<extra></extra>",
+            ))
+            fig.update_layout(height=80 + 45 * len(by_platform), margin=dict(l=10, r=40, t=10, b=10),
+                              font=FONT, separators=",.")
+            fig.update_xaxes(title=None, range=[0, 1.18 * by_platform["posts"].max()])
+            fig.update_yaxes(title=None)
+            st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False))
+            st.caption("Tin, bài của mọi đơn vị báo cáo; báo cáo nhiều tuần được chia đều theo ngày.")
 
+
+# Below the first screen: drawn after it when this is the first page after sign-in (ui/later.py)
+later.section("overview", lambda: (phase_progress(), reporting(), coverage_and_posts()),
+              "Hiện tiến độ các đợt, nộp báo cáo và độ phủ")

@@ -79,10 +79,12 @@ def browser_page(width: int = 1440, height: int = 900):
 def wait_for_app(page, timeout_ms: int = 60000) -> None:
     """Until streamlit has finished running the script (no spinner, no 'running' status)."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
-    # the app root carries the script state; wait for a finished run that rendered something
+    # the app root carries the script state; wait for a finished run that rendered something, and
+    # for what the first page after sign-in draws after its first screen (ui/later.py)
     page.wait_for_function(
         """() => { const a = document.querySelector('[data-testid="stApp"]');
                    return a && a.getAttribute('data-test-script-state') === 'notRunning'
+                       && !document.querySelector('[class*="st-key-cm_later_"][class*="_wait"]')
                        && document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]'); }""",
         timeout=timeout_ms,
     )

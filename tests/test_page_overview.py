@@ -171,3 +171,28 @@ def test_the_reporting_cards_draw_their_weekly_trend(at, expected):
         assert len(points) == 10 and points[-1] == pytest.approx(100 * last)
         assert "qua 10 tuần đã đến hạn" in svg and "tuần 10/11–16/11" in svg
     assert not any(m.proto.chart_data for m in at.metric)        # no vega chart left on the page
+
+
+def test_right_after_sign_in_the_charts_follow_the_first_screen(demo_path, monkeypatch):
+    """The first page after sign-in (ui/later.py): the first screen as always, the sections below it
+    in place of a button that the page presses by itself once drawn; should that not happen, a person
+    pressing it gets them. Any other run draws them at once (the tests above)."""
+    from ui import later
+
+    monkeypatch.setenv("CM_DB", str(demo_path))
+    monkeypatch.setenv("CM_DEMO", "0")
+    at = open_app(default_timeout=60)
+    at.switch_page("pages/overview.py")
+    at.session_state[later._THIS_RUN] = True       # as app.py sets it on the run after sign-in
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric][:4] == ["Xã chậm tiến độ", "Tỷ lệ nộp báo cáo", "Hoàn thành đợt",
+                                                "Xã đạt mức cần đạt"]
+    assert [h.value for h in at.subheader] == ["10 xã, phường chậm tiến độ nhất"]
+    assert not at.get("plotly_chart")
+    button = at.button(key="cm_later_overview")
+    assert button.label == "Hiện tiến độ các đợt, nộp báo cáo và độ phủ"
+    button.click().run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 4
+    assert any(h.value.startswith("Nộp báo cáo — tuần") for h in at.subheader)
