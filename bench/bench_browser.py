@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -226,7 +227,14 @@ def main() -> None:
                 links = page.get_by_test_id("stSidebarNav").locator("a")
                 hrefs = [links.nth(i).evaluate("a => new URL(a.href).pathname") for i in range(links.count())]
                 names = [t.strip().splitlines()[-1] for t in links.all_inner_texts()]   # no icon name
-                for i, (href, name) in enumerate(zip(hrefs, names)):
+                # each click opens another page, as a person does: from the page shown after sign-in
+                # (the first link) on to the next, the first page last. A click on the page already
+                # shown changes no address, so only the app's state can tell its run has started,
+                # and a run drawn start-to-end in one go left the clock on its 2 s guard
+                here = urlparse(page.url).path.rstrip("/")
+                start = next((i + 1 for i, h in enumerate(hrefs) if h.rstrip("/") == here), 0)
+                for i in [*range(start, len(hrefs)), *range(start)]:
+                    href, name = hrefs[i], names[i]
                     clock.start(page, href)
                     page.get_by_test_id("stSidebarNav").locator("a").nth(i).click()
                     (cold if r == 0 else warm).setdefault(name, []).append(clock.stop(page))
@@ -244,7 +252,7 @@ def main() -> None:
     print(f"{'page (click →)':<26} {'first visit':>30} | {'later visits (median)':>30}")
     print(f"{'':<26} {'settled drawn browser server':>30} | {'settled drawn browser server':>30}")
     worst = 0.0
-    for name in cold:
+    for name in names:
         c, w = cold[name][0], warm.get(name, [])
         worst = max(worst, c[1], _median(w, 1) if w else 0)
         print(f"  {name:<24} {c[0]:7.2f} {c[1]:5.2f} {c[2]:7.2f} {c[3]:6.2f}   | "
