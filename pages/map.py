@@ -17,7 +17,7 @@ import streamlit as st
 
 from loaders.api import BOUNDARY_ATTRIBUTION, boundary_mode, csv_bytes, feature_collection
 from ui import geo
-from ui.common import (KIND_LABELS, campaign_sidebar, connection, data_changed, phase_sidebar, q,
+from ui.common import (KIND_LABELS, cache_scope, campaign_sidebar, connection, data_changed, phase_sidebar, q,
                           vn_date, vn_number, vn_percent)
 from ui.vietnamese import plotly_config
 
@@ -159,6 +159,24 @@ def unit_metrics(code: str, as_of, window: int, completion_phase: int | None) ->
     return out
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def map_data(scope: tuple, code: str, as_of, window: int, completion_phase: int | None, era: str, province: str,
+             mode: str) -> tuple[pd.DataFrame, dict, dict]:
+    """unit_metrics with each unit's polygon (on_map, approximate), the outlines drawn (simplified for
+    the screen, ui/geo.py display_outlines) and their FeatureCollection, cached as one result: a visit
+    unpickles it instead of seven query results and redoing their merges and the polygons' choice
+    (issue 13: ~0.1 s of the server per click). scope: ui.common.cache_scope(), like every query."""
+    polygons = geo.choose_polygons(q("map_boundaries", era=era, province=province), mode)
+    data = unit_metrics(code, as_of, window, completion_phase)
+    data = data.merge(polygons[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
+    drawn = data[data["geojson"].notna()]
+    outlines, _ = geo.display_outlines(tuple(drawn["unit_code"]), tuple(drawn["geojson"].astype(str)))
+    fc = feature_collection(drawn[["unit_code"]].assign(geojson=drawn["unit_code"].map(outlines)))
+    for f in fc["features"]:        # rings as arrays: plotly copies a figure's data twice per run, arrays at once
+        f["geometry"] = geo.with_array_rings(f["geometry"])
+    return data.assign(on_map=data["geojson"].notna()).drop(columns="geojson"), outlines, fc
+
+
 # ---------------------------------------------------------------------------------------------------
 
 def _fmt(v, share: bool) -> str:
@@ -223,13 +241,7 @@ started = progress.loc[pd.to_datetime(progress["start_date"]) <= pd.Timestamp(as
 phase_names = progress.set_index("phase_number")["phase_name"].to_dict()
 
 mode = boundary_mode()
-polygons = geo.choose_polygons(q("map_boundaries", era=era, province=campaign["province_code"]), mode)
-data = unit_metrics(code, as_of, window, completion_phase)
-data = data.merge(polygons[["unit_code", "geojson", "approximate"]], on="unit_code", how="left")
-drawn = data[data["geojson"].notna()]
-# outlines simplified for the screen, once per set of polygons (ui/geo.py display_outlines)
-outlines, _ = geo.display_outlines(tuple(drawn["unit_code"]), tuple(drawn["geojson"].astype(str)))
-fc = feature_collection(drawn[["unit_code", "unit_name"]].assign(geojson=drawn["unit_code"].map(outlines)))
+data, outlines, fc = map_data(cache_scope(), code, as_of, window, completion_phase, era, campaign["province_code"], mode)
 
 c_metric, c_notes = st.columns([2, 3], vertical_alignment="bottom")
 metric = c_metric.selectbox("Chỉ số", list(METRICS), format_func=lambda m: METRICS[m]["label"],
@@ -261,8 +273,8 @@ if int(q("reporting_rate_by_unit_phase", campaign=code, as_of=as_of).query("phas
             "để trống, tỷ lệ nộp báo cáo bằng 0 ở các tuần đã qua hạn.")
 elif window and window not in started:
     st.warning(f"{window_label} chưa bắt đầu tính đến ngày {vn_date(as_of)}: chưa có số liệu của đợt này.")
-if len(drawn) < len(data):
-    st.warning(f"{len(data) - len(drawn)} đơn vị không có ranh giới nên không vẽ được trên bản đồ "
+if int(data["on_map"].sum()) < len(data):
+    st.warning(f"{len(data) - int(data['on_map'].sum())} đơn vị không có ranh giới nên không vẽ được trên bản đồ "
                "(vẫn có trong bảng bên dưới).")
 
 HOVER = ("<b>%{customdata[1]}</b> (%{customdata[2]})<br>"
@@ -279,7 +291,7 @@ if st.session_state.get("map_unit") not in options:
     st.session_state["map_unit"] = None
 # A click on the map chooses the commune shown in the detail panel (the selectbox follows it). The
 # traces' unit codes are known before the figure is drawn: one trace per class, classes high to low.
-on_map = data[data["geojson"].notna()]
+on_map = data[data["on_map"]]
 order = list(enumerate(labels))[::-1] + [(-1, geo.NO_DATA)]
 traces = [on_map.loc[on_map["class"] == i, "unit_code"].tolist() for i, _ in order
           if i >= 0 or (on_map["class"] == i).any()]

@@ -93,10 +93,18 @@ def _ensure_data(con) -> None:
 def q(name: str, **params) -> pd.DataFrame:
     """A named metric, cached by its parameters, the database, its data version and the account
     (the query layer cuts results to what the signed-in account may read)."""
+    path, version, key = cache_scope()
+    return _q(path, version, key, current_user(), name, **params)
+
+
+def cache_scope() -> tuple:
+    """(database, data version, what the account may read): the key of every cached query result, and
+    of a page's own cache of what it derives from them (pass it as the cached function's first
+    argument), so that both move together with a write or another account."""
     user = current_user()
     # what an account may read depends on it: the account is part of the cache key
     key = None if user is None or user.reads_all else (user.username, tuple(sorted(user.units)))
-    return _q(api.location(), data_version(), key, user, name, **params)
+    return api.location(), data_version(), key
 
 
 @st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)

@@ -80,6 +80,17 @@ def display_outlines(codes: tuple[str, ...], geojsons: tuple[str, ...]) -> tuple
     return shapes, (float(x0), float(y0), float(x1), float(y1))
 
 
+def with_array_rings(geometry: dict) -> dict:
+    """A GeoJSON Polygon or MultiPolygon dict with each ring as an (n, 2) array: the same JSON, but
+    plotly's deep copies of a figure (on add_trace, then to_dict in st.plotly_chart) copy an array at
+    once rather than walking ~10,000 coordinate pairs (figure built and serialised in ~half the time)."""
+    if geometry.get("type") == "Polygon":
+        return {**geometry, "coordinates": [np.asarray(r, dtype=float) for r in geometry["coordinates"]]}
+    if geometry.get("type") == "MultiPolygon":
+        return {**geometry, "coordinates": [[np.asarray(r, dtype=float) for r in p] for p in geometry["coordinates"]]}
+    return geometry
+
+
 def hatch_lines(geojsons: Sequence[str], per_unit: int = 9) -> tuple[list, list]:
     """Diagonal hatching clipped to each polygon, as (lons, lats) with None between segments: the
     mark of a unit drawn from an approximate cell (choropleth fills take no pattern)."""
