@@ -31,10 +31,15 @@ def _warm() -> None:
     fig.add_bar(x=[0], y=[1], marker_color="#888")
     fig.add_trace(go.Scattermap(lon=[108.0], lat=[12.7], mode="lines"))
     fig.add_trace(go.Choroplethmap(geojson={"type": "FeatureCollection", "features": []}, locations=[], z=[]))
+    # the map page's SVG map (plotly geo): its choropleth, hatching lines and geo layout
+    fig.add_trace(go.Choropleth(geojson={"type": "FeatureCollection", "features": []}, locations=[], z=[],
+                                featureidkey="id", marker=dict(line=dict(width=0.5))))
+    fig.add_trace(go.Scattergeo(lon=[108.0], lat=[12.7], mode="lines"))
     fig.update_layout(shapes=[dict(type="rect", x0=0, x1=1, y0=0, y1=1, line=dict(width=0))],
                       annotations=[dict(x=0, y=1, text="a", showarrow=False, font=dict(size=12))],
                       legend=dict(orientation="h", font=dict(size=13)), margin=dict(l=0, r=0, t=0, b=0),
-                      hoverlabel=dict(font=dict(size=12)), map=dict(center=dict(lat=12.7, lon=108.0), zoom=7))
+                      hoverlabel=dict(font=dict(size=12)), map=dict(center=dict(lat=12.7, lon=108.0), zoom=7),
+                      geo=dict(visible=False, fitbounds="locations", projection_type="mercator"))
     pio.to_json(fig.to_dict(), validate=False)
     table = pd.DataFrame({"a": ["✓"], "b": [1]})
     table.style.map(lambda v: "text-align: center", subset=["a"]).to_html()
