@@ -7,13 +7,11 @@ and the list as an Excel file formatted for printing (loaders/outputs/export.py)
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from loaders.api import lagging_workbook
 from ui.common import audit_event, campaign_sidebar, current_user, q, vn_date, vn_number, vn_percent
-from ui.charts import FONT, HELP, bar_list_html
-from ui.vietnamese import plotly_config
+from ui.charts import HELP, bar_list_html, column_bars_html
 
 R = st.column_config.TextColumn(alignment="right")      # Vietnamese-formatted numbers
 STATUS_COLORS = {"on_time": "#2e7d32", "late": "#ef6c00", "missing": "#c62828", "not_due": "#9e9e9e"}
@@ -230,32 +228,21 @@ if unit:
     st.markdown("**Báo cáo tuần**" + (
         f" — chưa nộp {len(missing)} tuần: {', '.join(missing['week_label'])}" if len(missing)
         else " — đã nộp đủ các tuần đến hạn"))
-    fig = go.Figure()
-    for status, label in (("on_time", "Đúng hạn"), ("late", "Nộp muộn"), ("missing", "Chưa nộp"),
-                          ("not_due", "Chưa đến hạn")):
-        part = reports[reports["status"] == status]
-        if part.empty:
-            continue
-        hover = [[vn_date(d) if pd.notna(d) else "—", vn_number(p)]
-                 for d, p in zip(part["received_at"], part["posts"])]
-        if status in ("on_time", "late"):
-            fig.add_bar(x=part["week_label"], y=part["activity"], name=label,
-                        marker_color=STATUS_COLORS[status], customdata=hover,
-                        text=[vn_number(v) for v in part["activity"]], textposition="outside",
-                        hovertemplate=f"Tuần %{{x}}: {label}, nộp ngày %{{customdata[0]}}<br>"
-                                      "Hoạt động: %{y:,.0f} · tin, bài: %{customdata[1]}<extra></extra>")
-        else:   # nothing received: a mark on the axis, not a bar of zero
-            fig.add_scatter(x=part["week_label"], y=[0] * len(part), name=label, mode="markers",
-                            marker=dict(symbol="x" if status == "missing" else "circle-open", size=16,
-                                        color=STATUS_COLORS[status], line=dict(width=3)),
-                            cliponaxis=False,
-                            hovertemplate=f"Tuần %{{x}}: {label}<extra></extra>")
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), font=FONT,
-                      legend=dict(orientation="h", y=1.15), separators=",.")
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(reports["week_label"]),
-                     title=None)
-    fig.update_yaxes(title="Hoạt động / tuần", rangemode="tozero")
-    st.plotly_chart(fig, width="stretch", config=plotly_config(displayModeBar=False), key="lag_unit_chart")
+    # the weeks as columns in plain HTML (ui/charts.column_bars_html): no plotly on this page
+    labels = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing": "Chưa nộp", "not_due": "Chưa đến hạn"}
+    marks = {"missing": "✕", "not_due": "○"}
+
+    def _week(r) -> tuple:
+        label = labels.get(r.status, r.status_label)
+        if r.status in ("on_time", "late"):
+            tip = (f"Tuần {r.week_label}: {label}, nộp ngày {vn_date(r.received_at) if pd.notna(r.received_at) else '—'}"
+                   f" · hoạt động: {vn_number(r.activity)} · tin, bài: {vn_number(r.posts)}")
+            return r.week_label, r.activity if pd.notna(r.activity) else 0, STATUS_COLORS[r.status], "", tip
+        return r.week_label, None, STATUS_COLORS.get(r.status, "#9e9e9e"), marks.get(r.status, "·"), f"Tuần {r.week_label}: {label}"
+
+    shown = [s for s in labels if (reports["status"] == s).any()]
+    st.html(column_bars_html([_week(r) for r in reports.itertuples()],
+                             [(labels[s], STATUS_COLORS[s], marks.get(s, "")) for s in shown], "Hoạt động / tuần"))
 
     st.dataframe(
         pd.DataFrame({
