@@ -98,8 +98,8 @@ NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => requestAnimatio
 #
 # The run has started: a MutationObserver (installed before the click) saw the app's state turn to
 # "running", or the app shows the page asked for (its address changes only as the run's first
-# messages are drawn; not when it already showed it), or the sidebar of a signed-in person; else,
-# after 2 s, as a guard. Waiting for "running" alone ran into the guard whenever React drew a run's
+# messages are drawn; not when it already showed it); else, after 2 s, as a guard. At sign-in, only
+# the sidebar of a signed-in person (the form's own run, before the first page's, ends too). Waiting for "running" alone ran into the guard whenever React drew a run's
 # start and end in one go (the main thread busy): a page there after 0.5 s measured 2.0 s or more.
 # UNSEEN counts those clicks.
 WATCH = ("""(path) => {
@@ -117,9 +117,10 @@ WATCH = ("""(path) => {
     const frame = () => {
         if (window.__cm !== w) return;
         const now = performance.now();
-        w.started = w.started || w.ran || now - w.t0 > 2000 || (path === null
-            ? !!document.querySelector('[data-testid="stSidebarNav"]')
-            : here() === path.replace(/\\/$/, '') && here() !== w.from);
+        // sign-in (path null): the form's own run ends before the first page's starts; only the
+        // sidebar of a signed-in person says the first page's run has begun
+        w.started = w.started || (path === null ? !!document.querySelector('[data-testid="stSidebarNav"]')
+            : w.ran || now - w.t0 > 2000 || (here() === path.replace(/\\/$/, '') && here() !== w.from));
         if (w.started && w.settled === null && settled(path)) w.settled = now;
         if (w.settled !== null && drawn(false)) { w.drawn = now; return; }
         requestAnimationFrame(frame);
