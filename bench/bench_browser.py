@@ -239,6 +239,7 @@ def main() -> None:
                     clock.start(page, href)
                     page.get_by_test_id("stSidebarNav").locator("a").nth(i).click()
                     (cold if r == 0 else warm).setdefault(name, []).append(clock.stop(page))
+    shutil.rmtree(folder, ignore_errors=True)    # the served copy (48 MB a run); kept when a run fails
     print(f"Browser bench on the demo (daklak-2025), {args.rounds} rounds, chromium 1440×900; "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs; "
           f"typing {args.typing:.1f} s")
